@@ -1,0 +1,73 @@
+"""Packaging for tutor-contrib-lmsbridge (a Tutor plugin)."""
+
+import os
+
+from setuptools import find_packages, setup
+
+HERE = os.path.abspath(os.path.dirname(__file__))
+
+
+def load_about() -> dict[str, str]:
+    about: dict[str, str] = {}
+    with open(os.path.join(HERE, "tutor_lmsbridge", "__about__.py"), encoding="utf-8") as f:
+        exec(f.read(), about)  # noqa: S102 - our own version file
+    return about
+
+
+def load_readme() -> str:
+    with open(os.path.join(HERE, "README.rst"), encoding="utf-8") as f:
+        return f.read()
+
+
+ABOUT = load_about()
+
+setup(
+    name="tutor-contrib-lmsbridge",
+    version=ABOUT["__version__"],
+    description="Tutor plugin: single sign-on and API bridge between Open edX and "
+    "MITxOnline, MITxPro, Richie or any OAuth2/OIDC provider",
+    long_description=load_readme(),
+    long_description_content_type="text/x-rst",
+    license="AGPLv3",
+    packages=find_packages(exclude=["tests*", "benchmarks*"]),
+    include_package_data=True,
+    package_data={"tutor_lmsbridge": ["py.typed", "patches/*", "templates/**/*"]},
+    python_requires=">=3.10",
+    install_requires=[
+        "tutor>=22.0.0,<23.0.0",
+        "click>=8.0",
+        "jinja2>=3.0",
+    ],
+    extras_require={
+        # Everything the test suite runs for real: the Open edX-side packages the plugin
+        # configures (django-oauth-toolkit pinned to edx-platform's version) and the tools
+        # CI runs. Pins follow edx-platform Verawood where it pins.
+        "test": [
+            "pytest>=8",
+            "pytest-timeout>=2.3",
+            "hypothesis>=6",
+            "ruff>=0.6",
+            "mypy>=1.10",
+            "types-PyYAML",
+            "Django>=5.2,<5.3",
+            "django-oauth-toolkit==1.7.1",
+            "oauthlib>=3.1,<4",
+            "django-config-models>=2.7",
+            "social-auth-core>=4.5",
+            "social-auth-app-django>=5.4",
+            "openedx-companion-auth==1.3.0",
+            "ol-social-auth==0.3.0",
+            "requests>=2.31",
+            "tutor-mfe>=22.0.0,<23.0.0",
+        ],
+    },
+    entry_points={"tutor.plugin.v1": ["lmsbridge = tutor_lmsbridge.plugin"]},
+    classifiers=[
+        "Development Status :: 4 - Beta",
+        "Framework :: Django",
+        "Intended Audience :: System Administrators",
+        "License :: OSI Approved :: GNU Affero General Public License v3",
+        "Operating System :: OS Independent",
+        "Programming Language :: Python :: 3",
+    ],
+)

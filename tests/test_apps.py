@@ -1,0 +1,348 @@
+"""The typed model: presets, defaults derived from the URLs, and one-line errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tutor_lmsbridge.apps import read_bridge
+from tutor_lmsbridge.errors import ConfigError
+from tutor_lmsbridge.plan import build_plan
+
+from .samples import KEYCLOAK, MITXONLINE, MITXPRO, PLATFORM, combine, several_apps
+
+
+def bridge(**overrides: Any) -> Any:
+    return read_bridge({**PLATFORM, **overrides})
+
+
+def test_no_app_connected_changes_nothing() -> None:
+    plan = build_plan(bridge())
+    assert not plan.active
+    assert plan.requirements == ()
+    assert plan.init_data()["providers"] == []
+
+
+def test_mitxonline_defaults_come_from_preset_and_urls() -> None:
+    app = bridge(**MITXONLINE).apps[0]
+    assert app.preset.name == "mitxonline"
+    assert str(app.url) == "http://mitxonline.odl.local:8013"
+    assert str(app.internal_url) == "http://172.22.0.1:8013"
+    assert app.logout_url == "http://mitxonline.odl.local:8013/logout"
+    provider = app.provider
+    assert provider is not None
+    assert provider.ready
+    assert provider.backend.name == "ol-oauth2"
+    assert provider.backend.class_path == "ol_social_auth.backends.OLOAuth2"
+    # The browser reaches the authorization page; the LMS container calls the rest.
+    assert provider.other_settings == {
+        "AUTHORIZATION_URL": "http://mitxonline.odl.local:8013/oauth2/authorize/",
+        "ACCESS_TOKEN_URL": "http://172.22.0.1:8013/oauth2/token/",
+        "API_ROOT": "http://172.22.0.1:8013/",
+    }
+    client = app.client
+    assert client is not None
+    assert client.redirect_uris == (
+        "http://mitxonline.odl.local:8013/_/auth/complete",
+        "http://mitxonline.odl.local:8013/login/_private/complete",
+    )
+    assert client.service_username == "mitxonline_serviceworker"
+    assert client.service_email == "mitxonline_serviceworker@local.openedx.io"
+
+
+def test_internal_url_defaults_to_url() -> None:
+    config = {k: v for k, v in MITXONLINE.items() if not k.endswith("INTERNAL_URL")}
+    provider = bridge(**config).apps[0].provider
+    assert provider is not None
+    assert (
+        provider.other_settings["ACCESS_TOKEN_URL"]
+        == "http://mitxonline.odl.local:8013/oauth2/token/"
+    )
+
+
+def test_mitxpro_with_legacy_backend() -> None:
+    app = bridge(**MITXPRO).apps[0]
+    assert app.provider is not None
+    assert app.provider.backend.class_path == "social_auth_mitxpro.backends.MITxProOAuth2"
+    assert app.provider.requirement == "social-auth-mitxpro==0.7.1"
+    assert app.client is not None
+    assert app.client.redirect_uris == ("http://xpro.odl.local:8053/login/_private/complete",)
+    plan = build_plan(bridge(**MITXPRO))
+    assert plan.lms.redirect.login_url == "/auth/login/mitxpro-oauth2/?auth_entry=login"
+
+
+def test_generic_oauth2_preset_is_login_only_and_visible() -> None:
+    app = bridge(**KEYCLOAK).apps[0]
+    assert app.client is None
+    assert app.provider is not None
+    assert app.provider.visible
+    assert app.provider.other_settings == {
+        "AUTHORIZATION_URL": KEYCLOAK["LMSBRIDGE_KEYCLOAK_AUTHORIZATION_URL"],
+        "ACCESS_TOKEN_URL": KEYCLOAK["LMSBRIDGE_KEYCLOAK_ACCESS_TOKEN_URL"],
+        "PUBLIC_KEY": "MIIBIjANBgkq",
+    }
+    # Not a MITx preset: nobody is redirected there unless the operator says so.
+    assert build_plan(bridge(**KEYCLOAK)).lms.redirect.enabled is False
+
+
+def test_generated_secrets_are_stable_distinct_and_overridable() -> None:
+    first = bridge(**MITXONLINE).apps[0].client
+    again = bridge(**MITXONLINE).apps[0].client
+    assert first is not None
+    assert again is not None
+    assert first.client_secret == again.client_secret
+    assert first.token != first.client_secret
+    assert len(first.token) == 48
+    other_seed = read_bridge({**PLATFORM, **MITXONLINE, "LMSBRIDGE_SECRET_SEED": "x" * 30})
+    assert other_seed.apps[0].client is not None
+    assert other_seed.apps[0].client.token != first.token
+    pinned = bridge(**MITXONLINE, LMSBRIDGE_MITXONLINE_SERVICE_TOKEN="my-own-token")
+    assert pinned.apps[0].client is not None
+    assert pinned.apps[0].client.token == "my-own-token"
+
+
+def test_several_apps_get_separate_objects() -> None:
+    plan = build_plan(
+        bridge(**combine(MITXONLINE, MITXPRO | {"LMSBRIDGE_MITXPRO_BACKEND": "mitxpro-oauth2"}))
+    )
+    assert [u.username for u in plan.users] == ["mitxonline_serviceworker", "mitxpro_serviceworker"]
+    assert [p.backend_name for p in plan.providers] == ["ol-oauth2", "mitxpro-oauth2"]
+    assert len({t.token for t in plan.tokens}) == 2
+    # The first MITx app is where anonymous learners go.
+    assert plan.lms.redirect.login_url == "/auth/login/ol-oauth2/?auth_entry=login"
+    assert plan.requirements == (
+        "ol-social-auth==0.3.0",
+        "social-auth-mitxpro==0.7.1",
+        "openedx-companion-auth==1.3.0",
+    )
+
+
+def test_pending_client_credentials_warn_and_keep_login_off() -> None:
+    config = {k: v for k, v in MITXONLINE.items() if "CLIENT_" not in k}
+    result = bridge(**config)
+    assert any("LMSBRIDGE_MITXONLINE_CLIENT_ID" in w for w in result.warnings)
+    plan = build_plan(result)
+    assert plan.providers == ()
+    assert plan.lms.redirect.enabled is False
+    assert plan.lms.backend_classes == ()
+    # The API side works already, and the backend is installed for later.
+    assert len(plan.applications) == 1
+    assert "ol-social-auth==0.3.0" in plan.requirements
+
+
+def test_login_redirect_can_name_an_app_or_be_off() -> None:
+    both = combine(MITXONLINE, KEYCLOAK)
+    assert build_plan(
+        bridge(**both, LMSBRIDGE_LOGIN_REDIRECT="keycloak")
+    ).lms.redirect.login_url == ("/auth/login/keycloak/?auth_entry=login")
+    for off_value in ("off", False):  # `--set ...=off` reaches us as YAML false
+        off = build_plan(bridge(**both, LMSBRIDGE_LOGIN_REDIRECT=off_value))
+        assert off.lms.redirect.enabled is False
+        assert off.lms.authn_mfe_off is False
+
+
+def test_redirect_allow_list_always_keeps_admin_and_local_login() -> None:
+    plan = build_plan(bridge(**MITXONLINE, LMSBRIDGE_LOGIN_REDIRECT_ALLOW=["^/courses/"]))
+    allow = plan.lms.redirect.allow
+    assert allow[0] == r"^/(admin|auth|login|logout|register|api|oauth2|user_api)"
+    assert allow[-1] == "^/courses/"
+
+
+def test_scale_ten_apps() -> None:
+    plan = build_plan(bridge(**several_apps(10)))
+    assert len(plan.bridge.apps) == 10
+    assert len(plan.users) == len(plan.applications) == len(plan.tokens) == 6
+    assert len(plan.providers) == 6
+
+
+# One case per invalid configuration: (overrides, key the message must name, words in it).
+INVALID: list[tuple[dict[str, Any], str, str]] = [
+    ({"LMSBRIDGE_APPS": ["Bad-Name"]}, "LMSBRIDGE_APPS", "not a usable app name"),
+    ({"LMSBRIDGE_APPS": ["login"]}, "LMSBRIDGE_APPS", "not a usable app name"),
+    ({"LMSBRIDGE_APPS": ["mitxonline", "mitxonline"]}, "LMSBRIDGE_APPS", "listed twice"),
+    ({"LMSBRIDGE_APPS": "x: 1"}, "LMSBRIDGE_APPS", "not a usable app name"),
+    ({"LMSBRIDGE_APPS": ["myidp"]}, "LMSBRIDGE_MYIDP_PRESET", "needs a preset"),
+    (
+        {"LMSBRIDGE_APPS": ["myidp"], "LMSBRIDGE_MYIDP_PRESET": "saml"},
+        "LMSBRIDGE_MYIDP_PRESET",
+        "unknown preset",
+    ),
+    ({"LMSBRIDGE_APPS": ["mitxonline"]}, "LMSBRIDGE_MITXONLINE_URL", "has no URL"),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_URL": "ftp://x.example.com"},
+        "LMSBRIDGE_MITXONLINE_URL",
+        "http",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_URL": "mitxonline.local"},
+        "LMSBRIDGE_MITXONLINE_URL",
+        "http",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_INTERNAL_URL": "http://a b"},
+        "LMSBRIDGE_MITXONLINE_INTERNAL_URL",
+        "spaces",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_URL": "http://x.example.com/?a=1"},
+        "LMSBRIDGE_MITXONLINE_URL",
+        "query",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_BACKEND": "google-oauth2"},
+        "LMSBRIDGE_MITXONLINE_BACKEND",
+        "not a backend",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_CLIENT_SECRET": ""},
+        "LMSBRIDGE_MITXONLINE_CLIENT_SECRET",
+        "together",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_SLUG": "x" * 31},
+        "LMSBRIDGE_MITXONLINE_SLUG",
+        "not allowed",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_PROVIDER_NAME": "n" * 51},
+        "LMSBRIDGE_MITXONLINE_PROVIDER_NAME",
+        "accepts 50",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_VISIBLE": "yes"},
+        "LMSBRIDGE_MITXONLINE_VISIBLE",
+        "true or false",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_SERVICE_USERNAME": "a b"},
+        "LMSBRIDGE_MITXONLINE_SERVICE_USERNAME",
+        "not allowed",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_SERVICE_EMAIL": "nobody"},
+        "LMSBRIDGE_MITXONLINE_SERVICE_EMAIL",
+        "not allowed",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES": "soon"},
+        "LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES",
+        "not allowed",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_TOKEN_SCOPES": ["read write"]},
+        "LMSBRIDGE_MITXONLINE_TOKEN_SCOPES",
+        "scope",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_REDIRECT_URIS": ["/relative"]},
+        "LMSBRIDGE_MITXONLINE_REDIRECT_URIS",
+        "http",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_PACKAGE": "ol-social-auth; rm -rf /"},
+        "LMSBRIDGE_MITXONLINE_PACKAGE",
+        "not allowed",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_CLIENTID": "x"},
+        "LMSBRIDGE_MITXONLINE_CLIENTID",
+        "not a setting",
+    ),
+    (
+        {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_SERVICE_TOKEN": "x"},
+        "LMSBRIDGE_KEYCLOAK_SERVICE_TOKEN",
+        "not a setting",
+    ),
+    (
+        {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": ""},
+        "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS",
+        "backend's name and class",
+    ),
+    (
+        {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": "os.system('x')"},
+        "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS",
+        "not allowed",
+    ),
+    (
+        {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS": {"bad key": "x"}},
+        "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS",
+        "setting name",
+    ),
+    (
+        {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS": ["x"]},
+        "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS",
+        "mapping",
+    ),
+    (
+        {**combine(MITXONLINE, MITXPRO), "LMSBRIDGE_MITXPRO_BACKEND": "ol-oauth2"},
+        "LMSBRIDGE_MITXPRO_BACKEND",
+        "already used",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_LOGIN_REDIRECT": "nosuchapp"},
+        "LMSBRIDGE_LOGIN_REDIRECT",
+        "not a connected app",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_LOGIN_REDIRECT_ALLOW": ["^/(unclosed"]},
+        "LMSBRIDGE_LOGIN_REDIRECT_ALLOW",
+        "regular expression",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_REGISTRATION_FIELDS": {"shoe_size": "hidden"}},
+        "LMSBRIDGE_REGISTRATION_FIELDS",
+        "not a registration field",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_REGISTRATION_FIELDS": {"country": "secret"}},
+        "LMSBRIDGE_REGISTRATION_FIELDS",
+        "state",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_AUTHN_MFE_BYPASS": "no"},
+        "LMSBRIDGE_AUTHN_MFE_BYPASS",
+        "true or false",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_CLIENT_ID": "has space"},
+        "LMSBRIDGE_MITXONLINE_CLIENT_ID",
+        "not allowed",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_PROVIDER_NAME": "two\nlines"},
+        "LMSBRIDGE_MITXONLINE_PROVIDER_NAME",
+        "line break",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "key", "words"), INVALID)
+def test_invalid_configuration_gives_one_line_naming_the_key(
+    overrides: dict[str, Any], key: str, words: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        bridge(**overrides)
+    message = str(caught.value)
+    assert caught.value.key == key
+    assert message.startswith(f"{key}: ")
+    assert words in message
+    assert "Fix: " in message
+    assert "\n" not in message
+
+
+def test_messages_never_show_a_secret() -> None:
+    secret = "super-secret value\nwith a break"
+    with pytest.raises(ConfigError) as caught:
+        bridge(**{**MITXONLINE, "LMSBRIDGE_MITXONLINE_CLIENT_SECRET": secret})
+    assert "super-secret" not in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        bridge(**MITXONLINE, LMSBRIDGE_MITXONLINE_SERVICE_TOKEN="tok en-hidden")
+    assert "en-hidden" not in str(caught.value)
+
+
+def test_keys_of_a_disconnected_app_only_warn() -> None:
+    result = bridge(**MITXONLINE, LMSBRIDGE_OLDAPP_URL="https://old.example.com")
+    assert result.warnings == (
+        "LMSBRIDGE_OLDAPP_URL is not used by any connected app (LMSBRIDGE_APPS)",
+    )

@@ -1,0 +1,37 @@
+"""The README's key table documents every key the code reads."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tutor_lmsbridge.apps import app_key_prefix, read_bridge
+from tutor_lmsbridge.config import DEFAULTS, UNIQUE
+from tutor_lmsbridge.config_reader import ConfigReader
+
+from .samples import KEYCLOAK, MITXONLINE, PLATFORM, combine
+from .test_rendered_settings import HOSTILE_BASE
+
+README = (Path(__file__).parent.parent / "README.rst").read_text()
+
+
+def documented() -> set[str]:
+    return set(re.findall(r"``((?:LMSBRIDGE_)?[A-Z][A-Z0-9_]+)``", README))
+
+
+def test_every_global_key_is_documented() -> None:
+    for key in [*DEFAULTS, *UNIQUE]:
+        assert f"LMSBRIDGE_{key}" in documented(), key
+
+
+def test_every_per_app_setting_is_documented() -> None:
+    config = {**PLATFORM, **combine(MITXONLINE, KEYCLOAK), **HOSTILE_BASE}
+    reader = ConfigReader(config)
+    read_bridge(config, reader)
+    settings = set()
+    for app in ("mitxonline", "keycloak"):
+        prefix = app_key_prefix(app)
+        settings |= {key.removeprefix(prefix) for key in reader.read_keys if key.startswith(prefix)}
+    missing = sorted(settings - documented())
+    assert missing == []
+    assert len(settings) >= 30

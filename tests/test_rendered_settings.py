@@ -1,0 +1,245 @@
+"""Render with the real Tutor, then load the files the way Open edX does and check the
+effective settings (production.py for `tutor local`, development.py for `tutor dev`)."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tutor_lmsbridge.apps import read_bridge
+from tutor_lmsbridge.config_reader import ConfigReader
+from tutor_lmsbridge.errors import ConfigError
+from tutor_lmsbridge.plan import build_plan
+from tutor_lmsbridge.templating import plan_for
+
+from .edx_settings import EDX_DEFAULT_BACKENDS, load_lms_settings
+from .samples import KEYCLOAK, MITXONLINE, MITXPRO, PLATFORM, combine
+from .tutor_helpers import render_env
+
+COMPANION_MIDDLEWARE = "openedx_companion_auth.middleware.RedirectAnonymousUsersToLoginMiddleware"
+
+
+def settings_of(tmp_path: Path, config: dict[str, Any]) -> dict[str, Any]:
+    env = render_env(tmp_path, config)
+    return {mode: load_lms_settings(env, mode, tmp_path) for mode in ("production", "development")}
+
+
+def test_mitxonline_effective_settings_in_production_and_development(tmp_path: Path) -> None:
+    seed = {"LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"]}
+    loaded = settings_of(tmp_path, {**MITXONLINE, **seed})
+    expected_plan = plan_for({**PLATFORM, **MITXONLINE}).init_data()
+    for mode, s in loaded.items():
+        assert s["AUTHENTICATION_BACKENDS"] == [
+            "ol_social_auth.backends.OLOAuth2",
+            *EDX_DEFAULT_BACKENDS,
+        ], mode
+        assert s["SOCIAL_AUTH_OAUTH_SECRETS"] == {"ol-oauth2": "mitxonline-client-secret-value"}
+        assert s["ENABLE_THIRD_PARTY_AUTH"] is True
+        assert s["ALLOW_PUBLIC_ACCOUNT_CREATION"] is True
+        assert s["SKIP_EMAIL_VALIDATION"] is True
+        assert s["REGISTRATION_EXTRA_FIELDS"]["country"] == "hidden"
+        assert s["REGISTRATION_EXTRA_FIELDS"]["terms_of_service"] == "hidden"  # Tutor's, kept
+        assert "http://mitxonline.odl.local:8013/logout" in s["IDA_LOGOUT_URI_LIST"]
+        assert s["MITX_REDIRECT_ENABLED"] is True
+        assert s["MITX_REDIRECT_LOGIN_URL"] == "/auth/login/ol-oauth2/?auth_entry=login"
+        assert (
+            s["MITX_REDIRECT_ALLOW_RE_LIST"][0]
+            == r"^/(admin|auth|login|logout|register|api|oauth2|user_api)"
+        )
+        assert s["MITX_REDIRECT_DENY_RE_LIST"] == []
+        assert COMPANION_MIDDLEWARE in s["MIDDLEWARE"]
+        assert s["ENABLE_AUTHN_MICROFRONTEND"] is False
+        assert s["LMSBRIDGE_INIT_PLAN"] == expected_plan
+    prod, dev = loaded["production"], loaded["development"]
+    assert prod["LMS_ROOT_URL"] == "http://local.openedx.io"
+    assert dev["LMS_ROOT_URL"] == "http://local.openedx.io:8000"
+    assert "http://studio.local.openedx.io/logout/" in prod["IDA_LOGOUT_URI_LIST"]
+    assert "http://studio.local.openedx.io:8001/logout/" in dev["IDA_LOGOUT_URI_LIST"]
+    # The logout list gains the app once, whatever else is in it.
+    assert prod["IDA_LOGOUT_URI_LIST"].count("http://mitxonline.odl.local:8013/logout") == 1
+
+
+def test_companion_redirect_follows_the_configured_backend(tmp_path: Path) -> None:
+    prod = settings_of(tmp_path, MITXPRO)["production"]
+    assert prod["MITX_REDIRECT_LOGIN_URL"] == "/auth/login/mitxpro-oauth2/?auth_entry=login"
+    assert prod["AUTHENTICATION_BACKENDS"][0] == "social_auth_mitxpro.backends.MITxProOAuth2"
+    # companion-auth's production settings read ENV_TOKENS: the YAML says the same.
+    assert prod["ENV_TOKENS"]["MITX_REDIRECT_LOGIN_URL"] == prod["MITX_REDIRECT_LOGIN_URL"]
+
+
+def test_two_providers_and_redirect_off(tmp_path: Path) -> None:
+    config = {**combine(MITXONLINE, KEYCLOAK), "LMSBRIDGE_LOGIN_REDIRECT": "off"}
+    dev = settings_of(tmp_path, config)["development"]
+    assert dev["AUTHENTICATION_BACKENDS"][:2] == [
+        "ol_social_auth.backends.OLOAuth2",
+        "social_core.backends.keycloak.KeycloakOAuth2",
+    ]
+    assert dev["SOCIAL_AUTH_OAUTH_SECRETS"] == {
+        "ol-oauth2": "mitxonline-client-secret-value",
+        "keycloak": "keycloak-secret-value",
+    }
+    # companion-auth is installed, so "off" must be written explicitly (its default is on).
+    assert dev["MITX_REDIRECT_ENABLED"] is False
+    assert COMPANION_MIDDLEWARE in dev["MIDDLEWARE"]
+
+
+def test_yaml_files_load_and_carry_the_redirect(tmp_path: Path) -> None:
+    env = render_env(tmp_path, MITXONLINE)
+    lms_env = yaml.safe_load((env / "apps/openedx/config/lms.env.yml").read_text())
+    assert lms_env["MITX_REDIRECT_ENABLED"] is True
+    assert lms_env["MITX_REDIRECT_LOGIN_URL"] == "/auth/login/ol-oauth2/?auth_entry=login"
+    for path in env.rglob("*.yml"):
+        list(yaml.safe_load_all(path.read_text()))
+
+
+def test_requirements_file_and_dockerfile(tmp_path: Path) -> None:
+    env = render_env(
+        tmp_path, combine(MITXONLINE, MITXPRO | {"LMSBRIDGE_MITXPRO_BACKEND": "mitxpro-oauth2"})
+    )
+    requirements = (env / "build/openedx/lmsbridge/image/requirements.txt").read_text()
+    lines = [line for line in requirements.splitlines() if line and not line.startswith("#")]
+    assert lines == [
+        "ol-social-auth==0.3.0",
+        "social-auth-mitxpro==0.7.1",
+        "openedx-companion-auth==1.3.0",
+    ]
+    dockerfile = (env / "build/openedx/Dockerfile").read_text()
+    assert "COPY lmsbridge/image/requirements.txt /openedx/lmsbridge/requirements.txt" in dockerfile
+    assert "install --no-deps -r /openedx/lmsbridge/requirements.txt" in dockerfile
+    # Installed in the python-requirements stage, after edx-platform's own requirements.
+    assert dockerfile.index("requirements/edx/base.txt") < dockerfile.index(
+        "lmsbridge/requirements.txt"
+    )
+
+
+def test_enabled_without_apps_changes_nothing(tmp_path: Path) -> None:
+    env = render_env(tmp_path, {})
+    for name in ("settings/lms/production.py", "settings/lms/development.py", "config/lms.env.yml"):
+        assert "lmsbridge" not in (env / "apps/openedx" / name).read_text().lower()
+    assert "lmsbridge" not in (env / "build/openedx/Dockerfile").read_text()
+
+
+# ---- hostile values -------------------------------------------------------------------
+
+# Each payload tries to end a literal and run code, add a key, or be evaluated by Jinja.
+# PWNED must never become a name in Python or a key in YAML.
+PAYLOADS = [
+    "x'; PWNED = 1; '",
+    'x"; PWNED = 1; "',
+    "x\\'; PWNED = 1 #",
+    "x\nPWNED = 1\n",
+    "{{ PWNED }}{% if 1 %}PWNED{% endif %}",
+    "x # PWNED",
+    "x\nPWNED: 1",
+    'x", "PWNED": "1',
+    "PWNED''')\nimport os",
+    # Without spaces, so that the credential keys (printable, no spaces) accept them too.
+    "x';PWNED=1;'",
+    'x";PWNED=1#',
+    "x\\';PWNED=1#",
+    "{{PWNED}}{#x#}",
+    'x","PWNED":"1',
+]
+HOSTILE_BASE = {
+    **combine(MITXONLINE, KEYCLOAK),
+    # Every optional string key, so that each one reaches the templates.
+    "LMSBRIDGE_MITXONLINE_PROVIDER_NAME": "MITx Online",
+    "LMSBRIDGE_MITXONLINE_APPLICATION_NAME": "mitxonline-app",
+    "LMSBRIDGE_MITXONLINE_API_CLIENT_SECRET": "api-secret",
+    "LMSBRIDGE_MITXONLINE_SERVICE_TOKEN": "service-token",
+    "LMSBRIDGE_MITXONLINE_API_CLIENT_ID": "api-client",
+    "LMSBRIDGE_MITXONLINE_SERVICE_USERNAME": "worker",
+    "LMSBRIDGE_MITXONLINE_SERVICE_EMAIL": "worker@example.com",
+    "LMSBRIDGE_MITXONLINE_SLUG": "mitx",
+    "LMSBRIDGE_MITXONLINE_LOGOUT_URL": "http://mitxonline.odl.local:8013/logout",
+    "LMSBRIDGE_MITXONLINE_REDIRECT_URIS": ["http://mitxonline.odl.local:8013/done"],
+    "LMSBRIDGE_MITXONLINE_TOKEN_SCOPES": ["read"],
+    "LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES": "2099-01-01",
+    "LMSBRIDGE_MITXONLINE_DISCOVERY_URL": "http://mitxonline.odl.local:8013/.well-known/openid-configuration",
+    "LMSBRIDGE_MITXONLINE_PACKAGE": "ol-social-auth==0.3.0",
+    "LMSBRIDGE_KEYCLOAK_API_ROOT": "https://sso.example.com/api",
+    "LMSBRIDGE_KEYCLOAK_PACKAGE": "social-auth-core",
+    "LMSBRIDGE_LOGIN_REDIRECT_ALLOW": ["^/courses/"],
+    "LMSBRIDGE_REGISTRATION_FIELDS": {"country": "hidden"},
+    "LMSBRIDGE_COMPANION_AUTH_REQUIREMENT": "openedx-companion-auth==1.3.0",
+}
+
+
+def used_string_keys() -> list[str]:
+    reader = ConfigReader({**PLATFORM, **HOSTILE_BASE})
+    read_bridge({**PLATFORM, **HOSTILE_BASE}, reader)
+    return sorted(
+        key
+        for key in reader.read_keys
+        if isinstance(HOSTILE_BASE.get(key), (str, list, dict)) and key != "LMSBRIDGE_APPS"
+    )
+
+
+def with_payload(key: str, payload: str) -> Any:
+    value = HOSTILE_BASE[key]
+    if isinstance(value, list):
+        return [payload]
+    if isinstance(value, dict):
+        return {name: payload for name in value}
+    return payload
+
+
+def test_every_string_key_is_covered() -> None:
+    keys = used_string_keys()
+    # A new key that reads text must be added to HOSTILE_BASE to be covered.
+    assert len(keys) >= 25
+    assert "LMSBRIDGE_MITXONLINE_CLIENT_SECRET" in keys
+    assert "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS" in keys
+
+
+def assert_inert(env: Path, tmp_path: Path) -> list[Any]:
+    loaded: list[Any] = []
+    for mode in ("production", "development"):
+        source = (env / f"apps/openedx/settings/lms/{mode}.py").read_text()
+        names = {
+            tok.string
+            for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+            if tok.type == tokenize.NAME
+        }
+        assert "PWNED" not in names, mode
+        settings = load_lms_settings(env, mode, tmp_path)
+        assert "PWNED" not in settings
+        loaded.append(settings)
+    for path in env.rglob("*.yml"):
+        for document in yaml.safe_load_all(path.read_text()):
+            if isinstance(document, dict):
+                assert "PWNED" not in document, path
+    return loaded
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> None:
+    accepted: dict[str, Any] = {}
+    refused: list[tuple[str, ConfigError]] = []
+    for key in used_string_keys():
+        candidate = {**PLATFORM, **HOSTILE_BASE, key: with_payload(key, payload)}
+        try:
+            read_bridge(candidate)
+        except ConfigError as exc:
+            refused.append((key, exc))
+        else:
+            accepted[key] = candidate[key]
+    for key, error in refused:
+        assert error.key == key
+        assert "\n" not in str(error)
+    env = render_env(tmp_path, {**HOSTILE_BASE, **accepted})
+    for settings in assert_inert(env, tmp_path):
+        plan = settings["LMSBRIDGE_INIT_PLAN"]
+        # What was accepted arrives intact, as data.
+        if "LMSBRIDGE_MITXONLINE_CLIENT_SECRET" in accepted:
+            assert settings["SOCIAL_AUTH_OAUTH_SECRETS"]["ol-oauth2"] == payload
+        if "LMSBRIDGE_MITXONLINE_PROVIDER_NAME" in accepted:
+            assert plan["providers"][0]["name"] == payload
+        if "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS" in accepted:
+            assert plan["providers"][1]["other_settings"]["PUBLIC_KEY"] == payload
+    assert build_plan(read_bridge({**PLATFORM, **HOSTILE_BASE, **accepted})).active

@@ -1,0 +1,58 @@
+"""Run the real Tutor: in this process (rendering) or as the `tutor` command (CLI)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+TUTOR = str(Path(sys.executable).with_name("tutor"))
+
+
+def set_args(settings: Mapping[str, Any]) -> list[str]:
+    """``--set KEY=VALUE`` arguments; Tutor parses each value as YAML (JSON is YAML)."""
+    args: list[str] = []
+    for key, value in settings.items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        args += ["--set", f"{key}={text}"]
+    return args
+
+
+def run_tutor(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TUTOR_ROOT": str(root), "TUTOR_PLUGINS_ROOT": str(root / "yaml-plugins")}
+    result = subprocess.run(
+        [TUTOR, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"tutor {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def load_plugin_in_process() -> None:
+    """Load Tutor's CLI hooks and the lmsbridge plugin into this (test) process, once."""
+    import tutor.commands.cli  # noqa: F401  (registers Tutor's core hooks)
+    from tutor import hooks, plugins
+
+    if not plugins.is_loaded("lmsbridge"):
+        hooks.Actions.CORE_READY.do()  # discovers installed plugins, as `tutor` does
+        plugins.load("lmsbridge")
+
+
+def render_env(root: Path, settings: Mapping[str, Any]) -> Path:
+    """Render Tutor's whole env for the default config plus ``settings``; return env/.
+
+    Values are put into the loaded configuration as they are, after Tutor's own Jinja pass,
+    so that what reaches the plugin's templates is exactly ``settings``.
+    """
+    from tutor import config as tutor_config
+    from tutor import env as tutor_env
+
+    load_plugin_in_process()
+    config = tutor_config.load_full(str(root))
+    config.update(settings)
+    tutor_env.save(str(root), config)
+    return root / "env"

@@ -1,0 +1,1 @@
+"""Tutor plugin that connects Open edX with the applications around it."""

@@ -1,0 +1,132 @@
+"""`make demo`: a MITxOnline connection rendered by the real Tutor, without Docker.
+
+Creates a throwaway Tutor root, enables the plugin, saves a sample configuration with
+`tutor config save --set ...` exactly as an operator would, then shows what Open edX gets:
+the settings the plugin added, the requirements baked into the image, and what the init job
+will create. Secrets are masked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .masking import mask, secret_values
+from .templating import plan_for
+
+# The MITxOnline example of the README (the seed procedure's hosts and ports).
+DEMO_SETTINGS: dict[str, Any] = {
+    "LMSBRIDGE_APPS": ["mitxonline"],
+    "LMSBRIDGE_MITXONLINE_URL": "http://mitxonline.odl.local:8013",
+    "LMSBRIDGE_MITXONLINE_INTERNAL_URL": "http://172.22.0.1:8013",
+    "LMSBRIDGE_MITXONLINE_CLIENT_ID": "mitxonline-client-id",
+    "LMSBRIDGE_MITXONLINE_CLIENT_SECRET": "mitxonline-client-secret-value",
+}
+
+
+def tutor_command() -> str:
+    beside = Path(sys.executable).with_name("tutor")
+    return str(beside) if beside.exists() else shutil.which("tutor") or "tutor"
+
+
+def tutor(root: Path, *args: str) -> str:
+    env = {**os.environ, "TUTOR_ROOT": str(root), "TUTOR_PLUGINS_ROOT": str(root / "yaml-plugins")}
+    result = subprocess.run(
+        [tutor_command(), *args], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"tutor {args[0]} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def section(title: str) -> None:
+    print(f"\n=== {title}")
+
+
+def plugin_part(text: str, start_marker: str, prefixes: tuple[str, ...] = ()) -> str:
+    """The lines the plugin added to a rendered file: from its first comment to Tutor's
+    "End of" marker, or (with ``prefixes``) while lines start with one of them."""
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if start_marker in line)
+    end = first + 1
+    while end < len(lines) and not lines[end].startswith("######## End"):
+        if prefixes and not lines[end].startswith(prefixes):
+            break
+        end += 1
+    return "\n".join(lines[first:end]).strip()
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="lmsbridge-demo-"))
+    try:
+        sets: list[str] = []
+        for key, value in DEMO_SETTINGS.items():
+            sets += ["--set", f"{key}={value if isinstance(value, str) else json.dumps(value)}"]
+        section("$ tutor plugins enable lmsbridge && tutor config save --set ...")
+        tutor(root, "plugins", "enable", "lmsbridge")
+        tutor(root, "config", "save", *sets)
+        config = yaml.safe_load((root / "config.yml").read_text())
+        full = {"LMS_HOST": "local.openedx.io", "CMS_HOST": "studio.local.openedx.io", **config}
+        plan = plan_for(full)
+        secrets = secret_values(plan, config.get("LMSBRIDGE_SECRET_SEED", ""))
+        for key, value in DEMO_SETTINGS.items():
+            print(f"  {key} = {mask(json.dumps(value), secrets)}")
+
+        env = root / "env"
+        section("env/apps/openedx/settings/lms/production.py (added by the plugin; secrets masked)")
+        production = (env / "apps/openedx/settings/lms/production.py").read_text()
+        print(mask(plugin_part(production, "tutor-contrib-lmsbridge: single sign-on"), secrets))
+        section("env/apps/openedx/config/lms.env.yml (added by the plugin)")
+        lms_env = (env / "apps/openedx/config/lms.env.yml").read_text()
+        print(plugin_part(lms_env, "tutor-contrib-lmsbridge", prefixes=("MITX_",)))
+        section(
+            "env/build/openedx/lmsbridge/image/requirements.txt "
+            "(installed by `tutor images build openedx`)"
+        )
+        print((env / "build/openedx/lmsbridge/image/requirements.txt").read_text().strip())
+
+        section(
+            "What `tutor local do lmsbridge-init` (also run by `tutor local launch`) will create"
+        )
+        for line in describe_init(plan):
+            print(f"  {line}")
+        print(f"\nDemo root (deleted now): {root}. No Docker was used.")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def describe_init(plan: Any) -> list[str]:
+    lines = []
+    for user in plan.users:
+        lines.append(
+            f"service user {user.username} <{user.email}>: active, staff, unusable password"
+        )
+    for app in plan.applications:
+        lines.append(
+            f"OAuth2 application {app.name} (owner {app.owner}, client id {app.client_id}): "
+            f"{app.client_type}, {app.authorization_grant_type}, skip authorization, "
+            f"redirect URIs {' '.join(app.redirect_uris)}"
+        )
+    for token in plan.tokens:
+        lines.append(
+            f"access token for {token.username}: scope '{token.scope}', expires {token.expires}"
+        )
+    for provider in plan.providers:
+        lines.append(
+            f"third-party auth provider oa2-{provider.backend_name} ({provider.name!r}) on the "
+            f"LMS Site (SITE_ID), client id {provider.key}, secret from SOCIAL_AUTH_OAUTH_SECRETS, "
+            f"other_settings {json.dumps(provider.other_settings, sort_keys=True)}"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The two template filters every configured value goes through on its way into a file.
+
+``python_literal`` (Jinja filter ``lmsbridge_py``) renders a value as a Python expression and
+``yaml_value`` (``lmsbridge_yaml``) as a YAML flow value. Both accept only plain data (None,
+bool, int, str, lists/tuples and str-keyed dicts of those) and produce a single line, so a
+value can never end a string early, open a comment, add a key or a statement. Filter output
+is final text: Jinja does not render it again, so ``{{ }}`` in a value stays inert.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+# Characters PyYAML refuses in a stream, plus the ones YAML treats as line breaks (NEL, LS,
+# PS): they are written as \u escapes inside the double-quoted scalar.
+_YAML_UNSAFE_RE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+class UnsafeValueError(TypeError):
+    """A value of a type that has no safe literal (objects, floats, bytes...)."""
+
+
+def _check(value: Any) -> None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check(item)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise UnsafeValueError(f"mapping keys must be text, got {type(key).__name__}")
+            _check(item)
+        return
+    raise UnsafeValueError(f"cannot write a value of type {type(value).__name__}")
+
+
+def python_literal(value: Any) -> str:
+    """A Python expression that evaluates to ``value`` (``ast.literal_eval`` can read it)."""
+    _check(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(python_literal(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        items = (f"{python_literal(k)}: {python_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    # repr() of None/bool/int/str is a literal; for str it escapes quotes, backslashes,
+    # line breaks and every non-printable character.
+    return repr(value)
+
+
+def yaml_value(value: Any) -> str:
+    """A YAML flow value equal to ``value`` (JSON syntax, which YAML reads as is)."""
+    _check(value)
+    text = json.dumps(value, ensure_ascii=False)
+    return _YAML_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

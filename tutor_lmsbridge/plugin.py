@@ -1,0 +1,62 @@
+"""tutor-contrib-lmsbridge: this module only registers hooks."""
+
+from __future__ import annotations
+
+import os
+from glob import glob
+
+from tutor import hooks
+
+from .config import DEFAULTS, OVERRIDES, UNIQUE
+from .escaping import python_literal, yaml_value
+from .templating import plan_from_template
+from .tutor_callbacks import (
+    INIT_TASK_PATH,
+    images_to_build,
+    init_job,
+    remove_rendered_files,
+    report_after_save,
+    validate_config,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATES = os.path.join(HERE, "templates")
+
+########## Configuration
+hooks.Filters.CONFIG_DEFAULTS.add_items(
+    [(f"LMSBRIDGE_{key}", value) for key, value in DEFAULTS.items()]
+)
+hooks.Filters.CONFIG_UNIQUE.add_items(
+    [(f"LMSBRIDGE_{key}", value) for key, value in UNIQUE.items()]
+)
+hooks.Filters.CONFIG_OVERRIDES.add_items(list(OVERRIDES.items()))
+hooks.Actions.CONFIG_LOADED.add()(validate_config)
+hooks.Actions.ENV_SAVED.add()(report_after_save)
+# Before Tutor's own PLUGIN_UNLOADED callback (priority HIGH), which removes our hooks.
+hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_rendered_files)
+
+########## Templates
+hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES)
+# The requirements file lands in the openedx image's build context.
+hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("lmsbridge/image", "build/openedx"))
+hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
+    [("lmsbridge_py", python_literal), ("lmsbridge_yaml", yaml_value)]
+)
+hooks.Filters.ENV_TEMPLATE_VARIABLES.add_item(("lmsbridge_plan", plan_from_template))
+
+########## Patches: one file each. Low priority, so that our settings come after other
+########## plugins' (tutor-mfe turns the authn MFE on in its own patches).
+for path in sorted(glob(os.path.join(HERE, "patches", "*"))):
+    with open(path, encoding="utf-8") as patch_file:
+        hooks.Filters.ENV_PATCHES.add_item(
+            (os.path.basename(path), patch_file.read()), priority=hooks.priorities.LOW
+        )
+
+########## Jobs
+with open(os.path.join(TEMPLATES, *INIT_TASK_PATH), encoding="utf-8") as task_file:
+    INIT_TASK = task_file.read()
+hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", INIT_TASK))
+hooks.Filters.CLI_DO_COMMANDS.add_item(init_job(INIT_TASK))
+
+########## Images: the openedx image must contain the backends, so `launch` builds it.
+hooks.Filters.IMAGES_BUILD_REQUIRED.add()(images_to_build)

@@ -1,0 +1,87 @@
+"""What each kind of connected application needs, as data rather than branches.
+
+A preset says which directions an app uses (A: the app is the identity provider Open edX
+logs in with; B: the app is a client of Open edX's OAuth2 provider and API), which social-auth
+backends can talk to it, and where its OAuth2 redirect endpoints live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A python-social-auth backend installable into the openedx image."""
+
+    name: str  # the backend's ``name``: the provider id is "oa2-<name>"
+    class_path: str
+    requirement: str  # pip requirement line; pinned to a release that installs on Verawood
+    # The three endpoint settings ol-oauth2 and mitxpro-oauth2 read from other_settings.
+    reads_endpoint_settings: bool = True
+
+
+BACKENDS: dict[str, Backend] = {
+    backend.name: backend
+    for backend in (
+        Backend("ol-oauth2", "ol_social_auth.backends.OLOAuth2", "ol-social-auth==0.3.0"),
+        # Deprecated upstream, still what older MITxPro deployments use.
+        Backend(
+            "mitxpro-oauth2",
+            "social_auth_mitxpro.backends.MITxProOAuth2",
+            "social-auth-mitxpro==0.7.1",
+        ),
+    )
+}
+
+COMPANION_AUTH_REQUIREMENT = "openedx-companion-auth==1.3.0"
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str  # default provider display name (<= 50 characters)
+    identity_provider: bool  # direction A
+    api_client: bool  # direction B
+    backends: tuple[str, ...] = ()  # allowed backends, the first is the default; () = any
+    redirect_paths: tuple[str, ...] = ()  # direction-B redirect URIs, relative to the app URL
+    login_redirect: bool = False  # anonymous learners are sent to this app by default
+    login_button: bool = False  # the provider shows a button on Open edX's login page
+    authorize_path: str = "/oauth2/authorize/"
+    token_path: str = "/oauth2/token/"  # noqa: S105 (a URL path, not a secret)
+    logout_path: str = "/logout"
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            name="mitxonline",
+            title="MITx Online",
+            identity_provider=True,
+            api_client=True,
+            backends=("ol-oauth2", "mitxpro-oauth2"),
+            # Current social-auth-app-django route first, then the legacy one MITxOnline
+            # still serves.
+            redirect_paths=("/_/auth/complete", "/login/_private/complete"),
+            login_redirect=True,
+        ),
+        Preset(
+            name="mitxpro",
+            title="MITx Pro",
+            identity_provider=True,
+            api_client=True,
+            backends=("ol-oauth2", "mitxpro-oauth2"),
+            redirect_paths=("/login/_private/complete",),
+            login_redirect=True,
+        ),
+        Preset(
+            name="oauth2",
+            title="Single sign-on",
+            identity_provider=True,
+            api_client=False,
+            # No redirect by default, so the login page button is the way in.
+            login_button=True,
+        ),
+    )
+}

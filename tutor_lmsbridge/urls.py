@@ -1,0 +1,84 @@
+"""URL helpers: parse the operator's URLs once, strictly, and build derived URLs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import ConfigError, show_value
+
+# A DNS name or IPv4 address (no user info, no IPv6 brackets: nothing here needs them).
+_HOST_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+_PATH_RE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+
+
+@dataclass(frozen=True)
+class BaseUrl:
+    """An absolute http(s) URL without query or fragment, kept without a trailing slash."""
+
+    scheme: str
+    host: str
+    port: int | None
+    path: str  # "" or "/prefix" (never ends with "/")
+
+    @property
+    def origin(self) -> str:
+        port = f":{self.port}" if self.port is not None else ""
+        return f"{self.scheme}://{self.host}{port}"
+
+    @property
+    def netloc(self) -> str:
+        return self.origin.split("://", 1)[1]
+
+    def __str__(self) -> str:
+        return self.origin + self.path
+
+    def join(self, path: str) -> str:
+        """This URL followed by ``path`` (which starts with "/")."""
+        return f"{self}{path}"
+
+
+def parse_base_url(key: str, value: object) -> BaseUrl:
+    """Parse ``value`` as an absolute http(s) URL, or raise a ConfigError naming ``key``."""
+    fix = "give an absolute URL such as https://app.example.com (http or https, no query)"
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, f"expected a URL, got {show_value(value)}", fix)
+    text = value.strip()
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise ConfigError(key, "a URL cannot contain spaces or control characters", fix)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(key, f"{show_value(text)} is not a valid URL", fix) from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(key, f"{show_value(text)} must start with http:// or https://", fix)
+    host = parts.hostname or ""
+    if not _HOST_RE.match(host) or parts.username or parts.password:
+        raise ConfigError(key, f"{show_value(text)} has no valid host name", fix)
+    if parts.query or parts.fragment:
+        raise ConfigError(key, f"{show_value(text)} must not have a query or fragment", fix)
+    if not _PATH_RE.match(parts.path):
+        raise ConfigError(key, f"{show_value(text)} has characters not allowed in a path", fix)
+    return BaseUrl(parts.scheme, host.lower(), port, parts.path.rstrip("/"))
+
+
+def parse_path(key: str, value: object) -> str:
+    """A URL path starting with "/", such as "/complete/edx-oauth2/"."""
+    fix = 'give a path that starts with "/", such as /complete/edx-oauth2/'
+    if not isinstance(value, str) or not value.startswith("/") or not _PATH_RE.match(value):
+        raise ConfigError(key, f"expected a URL path, got {show_value(value)}", fix)
+    return value
+
+
+def parent_domain(host: str) -> str:
+    """The registrable-looking parent of a host: "lms.example.com" -> "example.com"."""
+    labels = host.split(".")
+    return ".".join(labels[1:]) if len(labels) > 2 else host
+
+
+def is_ip(host: str) -> bool:
+    return bool(re.fullmatch(r"[0-9.]+", host))
