@@ -158,8 +158,10 @@ def load_lms_settings(env_root: Path, mode: str, tmp_dir: Path) -> SettingsNames
     try:
         path = settings_dir / f"{mode}.py"
         code = compile(path.read_text(), str(path), "exec")
-        namespace = SettingsNamespace()
-        exec(code, {"__name__": "lms_settings", "__builtins__": builtins}, namespace)  # noqa: S102
+        # One namespace for globals and locals, as for a real module (comprehensions in the
+        # settings see module names through globals).
+        namespace = SettingsNamespace(__name__="lms_settings", __builtins__=builtins)
+        exec(code, namespace)  # noqa: S102
     finally:
         for name, module in saved.items():
             if module is None:

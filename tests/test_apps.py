@@ -125,7 +125,7 @@ def test_pending_client_credentials_warn_and_keep_login_off() -> None:
     plan = build_plan(result)
     assert plan.providers == ()
     assert plan.lms.redirect.enabled is False
-    assert plan.lms.backend_classes == ()
+    assert plan.lms.backend_classes == []
     # The API side works already, and the backend is installed for later.
     assert len(plan.applications) == 1
     assert "ol-social-auth==0.3.0" in plan.requirements

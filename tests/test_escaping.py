@@ -30,7 +30,7 @@ HOSTILE = [
     "- item",
     "&anchor *alias !!python/object/apply:os.system ['id']",
     "\u2028\u2029\x85",
-    "\x00\x07\x1b[31m",
+    "\x00\x07\x1b[31m\x7f",
     "tab\there",
     "ünïcødé ✓ 😀",
 ]

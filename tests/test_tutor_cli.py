@@ -115,3 +115,99 @@ def test_do_command_and_init_task_are_registered(configured_root: Path) -> None:
     assert "Create or update the Open edX objects" in result.stdout
     listed = run_tutor(configured_root, "local", "do", "--help").stdout
     assert "lmsbridge-init" in listed
+
+
+FAKE_TOOL = """#!{python}
+import json, os, shutil, sys
+args = sys.argv[1:]
+with open({log!r}, "a") as log:
+    log.write(json.dumps(args) + "\\n")
+if args[-3:] == ["ls", "--format", "json"]:  # docker compose ls
+    print("[]")
+if args[:1] == ["kustomize"]:  # kubectl kustomize: the Job definitions Tutor rendered
+    print(open(os.path.join(args[1], "k8s", "jobs.yml")).read())
+if args[:2] == ["apply", "-f"]:
+    shutil.copy(args[2], {applied!r})
+"""
+
+
+def fake_tools(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Fake `docker` and `kubectl` on PATH that record how Tutor calls them."""
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log, applied = tmp_path / "calls.log", tmp_path / "applied-job.yml"
+    for tool in ("docker", "kubectl"):
+        path = bin_dir / tool
+        path.write_text(FAKE_TOOL.format(python=sys.executable, log=str(log), applied=str(applied)))
+        path.chmod(0o755)
+    return bin_dir, log, applied
+
+
+def secrets_of(root: Path) -> list[str]:
+    from tutor_lmsbridge.masking import secret_values
+    from tutor_lmsbridge.templating import plan_for
+
+    config = yaml.safe_load((root / "config.yml").read_text())
+    plan = plan_for({"LMS_HOST": "local.openedx.io", **config})
+    return secret_values(plan, config["LMSBRIDGE_SECRET_SEED"])
+
+
+def test_local_do_runs_one_lms_job_with_no_secret_on_its_command_line(
+    configured_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import os
+
+    bin_dir, log, _ = fake_tools(tmp_path)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    run_tutor(configured_root, "local", "do", "lmsbridge-init")
+    runs = [call for call in map(json.loads, log.read_text().splitlines()) if "run" in call]
+    assert len(runs) == 1
+    (call,) = runs
+    assert call[call.index("run") :][:6] == ["run", "--rm", "-T", "lms-job", "sh", "-e"]
+    script = call[-1]
+    assert script.count("./manage.py lms shell") == 1
+    secrets = secrets_of(configured_root)
+    assert len(secrets) == 4
+    for secret in secrets:
+        assert secret not in " ".join(call)
+
+
+def test_k8s_do_applies_one_job_with_no_secret(
+    configured_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tutor k8s do lmsbridge-init`, in this process: a fake kubectl and a fake Kubernetes
+    API client stand in for the cluster; the Job spec Tutor applies is captured."""
+    import os
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+    from tutor.commands import k8s as tutor_k8s
+    from tutor.commands.cli import cli
+
+    from .tutor_helpers import load_plugin_in_process
+
+    load_plugin_in_process()
+    bin_dir, _, applied = fake_tools(tmp_path)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    done = SimpleNamespace(status=SimpleNamespace(active=None, succeeded=1, failed=None))
+    batch_api = SimpleNamespace(list_namespaced_job=lambda *a, **k: SimpleNamespace(items=[done]))
+    monkeypatch.setattr(
+        tutor_k8s.K8sClients, "instance", staticmethod(lambda: SimpleNamespace(batch_api=batch_api))
+    )
+    monkeypatch.setattr(tutor_k8s, "sleep", lambda _seconds: None)
+
+    result = CliRunner().invoke(
+        cli, ["--root", str(configured_root), "k8s", "do", "lmsbridge-init"]
+    )
+    assert result.exit_code == 0, result.output
+    job = yaml.safe_load(applied.read_text())
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    script = container["args"][-1]
+    assert job["metadata"]["name"].startswith("lms-job-")
+    assert script.count("./manage.py lms shell") == 1
+    spec_text = applied.read_text()
+    for secret in secrets_of(configured_root):
+        assert secret not in spec_text

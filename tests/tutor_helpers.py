@@ -56,3 +56,26 @@ def render_env(root: Path, settings: Mapping[str, Any]) -> Path:
     config.update(settings)
     tutor_env.save(str(root), config)
     return root / "env"
+
+
+INIT_HEREDOC_START = "<<'LMSBRIDGE_INIT_EOF'\n"
+INIT_HEREDOC_END = "\nLMSBRIDGE_INIT_EOF"
+
+
+def render_init_task(root: Path, settings: Mapping[str, Any]) -> str:
+    """The lms init task as Tutor renders it before running it in the lms-job container."""
+    from tutor import config as tutor_config
+    from tutor import env as tutor_env
+
+    from tutor_lmsbridge import plugin
+
+    load_plugin_in_process()
+    config = tutor_config.load_full(str(root))
+    config.update(settings)
+    return tutor_env.render_str(config, plugin.INIT_TASK)
+
+
+def init_python(script: str) -> str:
+    """The Python the init task feeds to `./manage.py lms shell` on stdin."""
+    start = script.index(INIT_HEREDOC_START) + len(INIT_HEREDOC_START)
+    return script[start : script.index(INIT_HEREDOC_END, start)]

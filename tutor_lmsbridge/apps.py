@@ -6,12 +6,9 @@ validating ConfigReader, fills defaults from the preset, the app URL and Tutor's
 ConfigError naming the key to fix. Nothing here imports Tutor.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import DEFAULTS
 from .config_reader import PREFIX, ConfigReader
@@ -67,8 +64,7 @@ ALWAYS_ALLOWED_PATHS = (
 )
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     """The Open edX side, from Tutor's own settings."""
 
     lms_host: str
@@ -81,8 +77,7 @@ class Platform:
         return f"{'https' if self.https else 'http'}://{self.lms_host}"
 
 
-@dataclass(frozen=True)
-class IdentityProvider:
+class IdentityProvider(NamedTuple):
     """Direction A: Open edX logs learners in through this app (a social-auth backend)."""
 
     backend: Backend
@@ -97,7 +92,7 @@ class IdentityProvider:
     skip_email_verification: bool
     sync_learner_profile_data: bool
     enable_sso_id_verification: bool
-    other_settings: dict[str, str] = field(hash=False)
+    other_settings: dict[str, str]
 
     @property
     def ready(self) -> bool:
@@ -109,8 +104,7 @@ class IdentityProvider:
         return f"/auth/login/{self.backend.name}/?auth_entry=login"
 
 
-@dataclass(frozen=True)
-class ApiClient:
+class ApiClient(NamedTuple):
     """Direction B: this app calls Open edX (OAuth2 application + service user + token)."""
 
     service_username: str
@@ -124,8 +118,7 @@ class ApiClient:
     token_expires: str  # ISO date
 
 
-@dataclass(frozen=True)
-class ConnectedApp:
+class ConnectedApp(NamedTuple):
     name: str
     preset: Preset
     url: BaseUrl  # what the learner's browser reaches
@@ -139,8 +132,7 @@ class ConnectedApp:
         return app_key_prefix(self.name)
 
 
-@dataclass(frozen=True)
-class Bridge:
+class Bridge(NamedTuple):
     platform: Platform
     apps: tuple[ConnectedApp, ...]
     login_redirect_app: ConnectedApp | None
@@ -148,7 +140,7 @@ class Bridge:
     authn_mfe_bypass: bool
     allow_public_account_creation: bool
     skip_email_validation: bool
-    registration_fields: dict[str, str] = field(hash=False)
+    registration_fields: dict[str, str]
     companion_requirement: str = ""
     warnings: tuple[str, ...] = ()
 
@@ -510,10 +502,10 @@ def _read_login_redirect(
 ) -> ConnectedApp | None:
     key = f"{PREFIX}LOGIN_REDIRECT"
     raw = reader.raw(key)
-    if isinstance(raw, bool):  # YAML reads a bare --set ...=off as false, =on as true
-        choice = "auto" if raw else "off"
+    if raw is None or isinstance(raw, bool):  # YAML reads a bare --set ...=off as false
+        choice = "off" if raw is False else "auto"
     else:
-        choice = reader.text(key, DEFAULTS["LOGIN_REDIRECT"])
+        choice = reader.text(key, "auto")
     if choice == "off":
         return None
     if choice == "auto":
@@ -525,7 +517,7 @@ def _read_login_redirect(
         raise ConfigError(
             key,
             f"{show_value(choice)} is not a connected app",
-            f"use auto, off or one of: {', '.join(by_name) or '(no app connected)'}",
+            f"use true (auto), false (off) or one of: {', '.join(by_name) or '(no app connected)'}",
         )
     chosen = by_name[choice].provider
     if chosen is None or not chosen.ready:

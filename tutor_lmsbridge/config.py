@@ -13,7 +13,9 @@ from .presets import COMPANION_AUTH_REQUIREMENT
 # Written nowhere (CONFIG_DEFAULTS): Tutor serves them until the operator sets a value.
 DEFAULTS: dict[str, Any] = {
     "APPS": [],
-    "LOGIN_REDIRECT": "auto",
+    # true: the first MITx app whose client is set; false: off; or an app name. (A bool, not
+    # "auto": Tutor re-renders every string config value on each load.)
+    "LOGIN_REDIRECT": True,
     "LOGIN_REDIRECT_ALLOW": [],
     "AUTHN_MFE_BYPASS": True,
     "ALLOW_PUBLIC_ACCOUNT_CREATION": True,

@@ -12,7 +12,7 @@ def secret_values(plan: Plan, seed: str = "") -> list[str]:
     values = {seed}
     values.update(a.client_secret for a in plan.applications)
     values.update(t.token for t in plan.tokens)
-    values.update(secret for _, secret in plan.lms.oauth_secrets)
+    values.update(plan.lms.oauth_secrets.values())
     for app in plan.bridge.apps:
         if app.provider is not None:
             values.add(app.provider.client_secret)

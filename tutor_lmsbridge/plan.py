@@ -4,10 +4,7 @@ The settings patches, the requirements file, the init job, ``tutor lmsbridge sta
 ``tutor lmsbridge credentials`` all read this one Plan, so they cannot disagree.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .apps import Bridge, ConnectedApp
 
@@ -16,15 +13,13 @@ from .apps import Bridge, ConnectedApp
 MANAGED_MARKER = "lmsbridge_app"
 
 
-@dataclass(frozen=True)
-class ServiceUser:
+class ServiceUser(NamedTuple):
     app: str
     username: str
     email: str
 
 
-@dataclass(frozen=True)
-class OAuthApplication:
+class OAuthApplication(NamedTuple):
     """A django-oauth-toolkit Application in Open edX, for an app of direction B."""
 
     app: str
@@ -38,8 +33,7 @@ class OAuthApplication:
     skip_authorization: bool = True
 
 
-@dataclass(frozen=True)
-class ServiceToken:
+class ServiceToken(NamedTuple):
     app: str
     username: str
     application: str  # OAuthApplication.name
@@ -48,8 +42,7 @@ class ServiceToken:
     expires: str  # ISO 8601, UTC
 
 
-@dataclass(frozen=True)
-class ProviderConfig:
+class ProviderConfig(NamedTuple):
     """A third_party_auth OAuth2ProviderConfig row, for an app of direction A."""
 
     app: str
@@ -63,33 +56,33 @@ class ProviderConfig:
     skip_email_verification: bool
     sync_learner_profile_data: bool
     enable_sso_id_verification: bool
-    other_settings: dict[str, str] = field(hash=False)
+    other_settings: dict[str, str]
     enabled: bool = True
 
 
-@dataclass(frozen=True)
-class CompanionRedirect:
+class CompanionRedirect(NamedTuple):
     """openedx-companion-auth's MITX_REDIRECT_* settings."""
 
     enabled: bool
     login_url: str
-    allow: tuple[str, ...]
-    deny: tuple[str, ...] = ()
+    allow: list[str]
+    deny: list[str]
 
 
-@dataclass(frozen=True)
-class LmsSettings:
-    feature_flags: tuple[tuple[str, bool], ...]
-    backend_classes: tuple[str, ...]  # prepended to AUTHENTICATION_BACKENDS
-    oauth_secrets: tuple[tuple[str, str], ...]  # SOCIAL_AUTH_OAUTH_SECRETS entries
-    logout_urls: tuple[str, ...]  # appended to IDA_LOGOUT_URI_LIST
-    registration_fields: tuple[tuple[str, str], ...]
+class LmsSettings(NamedTuple):
+    """What the LMS settings patches write; each field is one statement there."""
+
+    allow_public_account_creation: bool
+    skip_email_validation: bool
+    backend_classes: list[str]  # prepended to AUTHENTICATION_BACKENDS
+    oauth_secrets: dict[str, str]  # merged into SOCIAL_AUTH_OAUTH_SECRETS
+    logout_urls: list[str]  # appended to IDA_LOGOUT_URI_LIST
+    registration_fields: dict[str, str]  # merged into REGISTRATION_EXTRA_FIELDS
     redirect: CompanionRedirect
     authn_mfe_off: bool  # login goes through the provider, not the authn MFE
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     bridge: Bridge
     users: tuple[ServiceUser, ...]
     applications: tuple[OAuthApplication, ...]
@@ -103,18 +96,25 @@ class Plan:
         """False while no app is connected: the plugin then changes nothing in Open edX."""
         return bool(self.bridge.apps)
 
+    def settings_data(self) -> dict[str, Any]:
+        """Everything the LMS settings patch writes, as plain data (one escaped literal)."""
+        return {
+            **self.lms._asdict(),
+            "redirect": self.lms.redirect._asdict(),
+            "init_plan": self.init_data(),
+        }
+
     def init_data(self) -> dict[str, Any]:
         """What the init job creates, as plain data for the LMSBRIDGE_INIT_PLAN setting."""
         return {
             "marker": MANAGED_MARKER,
-            "users": [vars(u) for u in self.users],
+            "users": [u._asdict() for u in self.users],
             "applications": [
-                {**vars(a), "redirect_uris": " ".join(a.redirect_uris)} for a in self.applications
+                {**a._asdict(), "redirect_uris": " ".join(a.redirect_uris)}
+                for a in self.applications
             ],
-            "tokens": [vars(t) for t in self.tokens],
-            "providers": [
-                {**vars(p), "other_settings": dict(p.other_settings)} for p in self.providers
-            ],
+            "tokens": [t._asdict() for t in self.tokens],
+            "providers": [p._asdict() for p in self.providers],
         }
 
 
@@ -180,18 +180,16 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
         login_url=redirect_app.provider.login_path
         if redirect_app is not None and redirect_app.provider is not None
         else "",
-        allow=bridge.redirect_allow,
+        allow=list(bridge.redirect_allow),
+        deny=[],
     )
     return LmsSettings(
-        feature_flags=(
-            ("ENABLE_THIRD_PARTY_AUTH", True),
-            ("ALLOW_PUBLIC_ACCOUNT_CREATION", bridge.allow_public_account_creation),
-            ("SKIP_EMAIL_VALIDATION", bridge.skip_email_validation),
-        ),
-        backend_classes=_unique(p.backend.class_path for _, p in ready),
-        oauth_secrets=tuple((p.backend.name, p.client_secret) for _, p in ready),
-        logout_urls=_unique(app.logout_url for app in bridge.apps),
-        registration_fields=tuple(sorted(bridge.registration_fields.items())),
+        allow_public_account_creation=bridge.allow_public_account_creation,
+        skip_email_validation=bridge.skip_email_validation,
+        backend_classes=list(_unique(p.backend.class_path for _, p in ready)),
+        oauth_secrets={p.backend.name: p.client_secret for _, p in ready},
+        logout_urls=list(_unique(app.logout_url for app in bridge.apps)),
+        registration_fields=dict(sorted(bridge.registration_fields.items())),
         redirect=redirect,
         authn_mfe_off=redirect.enabled and bridge.authn_mfe_bypass,
     )

@@ -5,13 +5,10 @@ logs in with; B: the app is a client of Open edX's OAuth2 provider and API), whi
 backends can talk to it, and where its OAuth2 redirect endpoints live.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Backend:
+class Backend(NamedTuple):
     """A python-social-auth backend installable into the openedx image."""
 
     name: str  # the backend's ``name``: the provider id is "oa2-<name>"
@@ -37,8 +34,7 @@ BACKENDS: dict[str, Backend] = {
 COMPANION_AUTH_REQUIREMENT = "openedx-companion-auth==1.3.0"
 
 
-@dataclass(frozen=True)
-class Preset:
+class Preset(NamedTuple):
     name: str
     title: str  # default provider display name (<= 50 characters)
     identity_provider: bool  # direction A

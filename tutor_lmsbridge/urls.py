@@ -1,9 +1,7 @@
 """URL helpers: parse the operator's URLs once, strictly, and build derived URLs."""
 
-from __future__ import annotations
-
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, show_value
@@ -15,8 +13,7 @@ _HOST_RE = re.compile(
 _PATH_RE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 
 
-@dataclass(frozen=True)
-class BaseUrl:
+class BaseUrl(NamedTuple):
     """An absolute http(s) URL without query or fragment, kept without a trailing slash."""
 
     scheme: str

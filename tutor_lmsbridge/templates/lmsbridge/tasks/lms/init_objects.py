@@ -1,4 +1,4 @@
-# tutor-contrib-lmsbridge init job: runs inside `./manage.py lms shell` (stdin).
+# tutor-contrib-lmsbridge init job: Python fed on stdin to the LMS's Django `shell` command.
 #
 # Creates or updates, in one LMS boot and one transaction, what the connected apps need:
 # service users, django-oauth-toolkit applications and access tokens (direction B) and
@@ -184,14 +184,13 @@ def ensure_token(spec: dict[str, Any], owner: Any, application: Any, report: Rep
         report.line("access token", name, "unchanged")
 
 
-def current_provider(provider_model: Any, site: Any, backend_name: str) -> Any:
-    # ConfigurationModel semantics: the newest row for the KEY_FIELDS is the current one.
-    # Read from the database, not current(), whose cache may predate this run.
-    return (
-        provider_model.objects.filter(site=site, backend_name=backend_name)
-        .order_by("-change_date", "-id")
-        .first()
-    )
+def current_provider(provider_model: Any, site: Any, backend_name: str, slug: str) -> Any:
+    """The current row as django-config-models defines it: the newest row with the same
+    KEY_FIELDS (edx-platform has keyed providers by backend_name, and by site and backend
+    name). Read from the database: current()'s cache may predate this run."""
+    known = {"site_id": site.pk, "site": site, "backend_name": backend_name, "slug": slug}
+    key = {field: known[field] for field in provider_model.KEY_FIELDS}
+    return provider_model.objects.filter(**key).order_by("-change_date", "-id").first()
 
 
 def load_json(text: str) -> Any:
@@ -218,7 +217,7 @@ def ensure_provider(spec: dict[str, Any], provider_model: Any, site: Any, report
     name = f"oa2-{spec['backend_name']}"
     desired = {field: spec[field] for field in PROVIDER_FIELDS}
     desired.update({"site_id": site.pk, "backend_name": spec["backend_name"], "secret": ""})
-    current = current_provider(provider_model, site, spec["backend_name"])
+    current = current_provider(provider_model, site, spec["backend_name"], spec["slug"])
     if current is None:
         insert_provider_row(
             None,
@@ -255,7 +254,12 @@ def disable_removed_providers(
         .distinct()
     )
     for backend_name in sorted(set(ours) - wanted):
-        current = current_provider(provider_model, site, backend_name)
+        newest = (
+            provider_model.objects.filter(site=site, backend_name=backend_name)
+            .order_by("-change_date", "-id")
+            .first()
+        )
+        current = current_provider(provider_model, site, backend_name, newest.slug)
         settings_json = load_json(current.other_settings)
         if current.enabled and isinstance(settings_json, dict) and marker in settings_json:
             insert_provider_row(current, provider_model, {"enabled": False})

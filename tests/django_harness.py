@@ -1,0 +1,42 @@
+"""An in-process Django with the real django-oauth-toolkit (edx-platform's 1.7.1),
+django-config-models and django.contrib.sites, plus stand-ins for edx-platform's
+third_party_auth and student apps, on a SQLite database. Configured once per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.core.management import call_command
+
+LMS_SITE_ID = 2  # Tutor's SITE_ID
+
+
+def setup_django(database: Path) -> None:
+    if settings.configured:
+        return
+    settings.configure(
+        SECRET_KEY="tests-only",
+        USE_TZ=True,
+        SITE_ID=LMS_SITE_ID,
+        INSTALLED_APPS=[
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sites",
+            "oauth2_provider",
+            "tests.edx_standin.third_party_auth",
+            "tests.edx_standin.student",
+        ],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database)}},
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    django.setup()
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    from django.contrib.sites.models import Site
+
+    Site.objects.update_or_create(
+        id=LMS_SITE_ID, defaults={"domain": "local.openedx.io", "name": "local.openedx.io"}
+    )
