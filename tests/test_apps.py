@@ -121,7 +121,7 @@ def test_several_apps_get_separate_objects() -> None:
 def test_pending_client_credentials_warn_and_keep_login_off() -> None:
     config = {k: v for k, v in MITXONLINE.items() if "CLIENT_" not in k}
     result = bridge(**config)
-    assert any("LMSBRIDGE_MITXONLINE_CLIENT_ID" in w for w in result.warnings)
+    assert [key for key, _ in result.warnings] == ["LMSBRIDGE_MITXONLINE_CLIENT_ID"]
     plan = build_plan(result)
     assert plan.providers == ()
     assert plan.lms.redirect.enabled is False
@@ -314,6 +314,12 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
         "LMSBRIDGE_MITXONLINE_PROVIDER_NAME",
         "line break",
     ),
+    ({**MITXONLINE, "ENABLE_HTTPS": True}, "LMSBRIDGE_MITXONLINE_URL", "plain-http login"),
+    (
+        {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": "acme_sso.backends.Acme"},
+        "LMSBRIDGE_KEYCLOAK_PACKAGE",
+        "does not ship",
+    ),
 ]
 
 
@@ -344,5 +350,5 @@ def test_messages_never_show_a_secret() -> None:
 def test_keys_of_a_disconnected_app_only_warn() -> None:
     result = bridge(**MITXONLINE, LMSBRIDGE_OLDAPP_URL="https://old.example.com")
     assert result.warnings == (
-        "LMSBRIDGE_OLDAPP_URL is not used by any connected app (LMSBRIDGE_APPS)",
+        ("LMSBRIDGE_OLDAPP_URL", "not used by any connected app (LMSBRIDGE_APPS)"),
     )

@@ -36,6 +36,9 @@ REQUIREMENT_RE = (
 )
 SCOPE_RE = r"[A-Za-z0-9_:.-]{1,64}"
 DATE_RE = r"\d{4}-\d{2}-\d{2}"
+# Modules whose backends edx-platform's image already has (python-social-auth core and
+# edx-platform's own third_party_auth backends).
+IMAGE_BACKEND_MODULES = ("social_core.backends.", "common.djangoapps.third_party_auth.")
 REGISTRATION_FIELD_NAMES = frozenset(
     {
         "city",
@@ -142,7 +145,7 @@ class Bridge(NamedTuple):
     skip_email_validation: bool
     registration_fields: dict[str, str]
     companion_requirement: str = ""
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()  # (key, what to do)
 
 
 def app_key_prefix(name: str) -> str:
@@ -161,7 +164,7 @@ def read_bridge(config: Mapping[str, Any], reader: ConfigReader | None = None) -
         pattern=CREDENTIAL_RE,
         fix="run `tutor config save` so that Tutor generates it",
     )
-    warnings: list[str] = []
+    warnings: list[tuple[str, str]] = []
     names = _read_app_names(reader)
     apps = tuple(_read_app(reader, platform, seed, name, warnings) for name in names)
     _check_unique_backends(apps)
@@ -243,7 +246,11 @@ def _read_preset(reader: ConfigReader, name: str) -> Preset:
 
 
 def _read_app(
-    reader: ConfigReader, platform: Platform, seed: str, name: str, warnings: list[str]
+    reader: ConfigReader,
+    platform: Platform,
+    seed: str,
+    name: str,
+    warnings: list[tuple[str, str]],
 ) -> ConnectedApp:
     prefix = app_key_prefix(name)
     preset = _read_preset(reader, name)
@@ -254,6 +261,12 @@ def _read_app(
             f"--set {prefix}URL=https://{name}.example.com (the URL browsers use)",
         )
     url = parse_base_url(f"{prefix}URL", reader.text(f"{prefix}URL", ""))
+    if platform.https and url.scheme == "http":
+        raise ConfigError(
+            f"{prefix}URL",
+            "browsers would leave the HTTPS platform for a plain-http login and token page",
+            "use the app's https:// URL (or set ENABLE_HTTPS=false on a local test platform)",
+        )
     internal_url = url
     if reader.is_set(f"{prefix}INTERNAL_URL"):
         internal_url = parse_base_url(
@@ -311,9 +324,14 @@ def _read_backend(reader: ConfigReader, preset: Preset, prefix: str) -> tuple[Ba
         fix="give a dotted Python path such as social_core.backends.keycloak.KeycloakOAuth2",
     )
     requirement = reader.text(package_key, "", pattern=REQUIREMENT_RE, fix=package_fix)
-    return Backend(
-        backend_name, class_path, requirement, reads_endpoint_settings=False
-    ), requirement
+    if not requirement and not class_path.startswith(IMAGE_BACKEND_MODULES):
+        raise ConfigError(
+            package_key,
+            f"{show_value(class_path)} does not ship with Open edX, so it cannot be imported",
+            "set the pip requirement that provides it, e.g. social-auth-acme==1.0",
+        )
+    backend = Backend(backend_name, class_path, requirement, reads_endpoint_settings=False)
+    return backend, requirement
 
 
 def _optional_url(reader: ConfigReader, key: str) -> str | None:
@@ -328,7 +346,7 @@ def _read_provider(
     name: str,
     url: BaseUrl,
     internal_url: BaseUrl,
-    warnings: list[str],
+    warnings: list[tuple[str, str]],
 ) -> IdentityProvider:
     prefix = app_key_prefix(name)
     backend, requirement = _read_backend(reader, preset, prefix)
@@ -366,8 +384,11 @@ def _read_provider(
     other_settings = _read_other_settings(reader, prefix, backend, url, internal_url, preset)
     if not client_id and not client_secret:
         warnings.append(
-            f"{id_key} and {secret_key} are not set yet: login through {name} stays off until "
-            f"you paste the OAuth2 client the {name} app created for Open edX"
+            (
+                id_key,
+                f"not set yet (nor {secret_key}): login through {name} stays off until you "
+                f"paste the OAuth2 client the {name} app created for Open edX",
+            )
         )
     elif not client_id or not client_secret:
         missing = id_key if not client_id else secret_key
@@ -563,10 +584,10 @@ def _read_registration_fields(reader: ConfigReader) -> dict[str, str]:
     return fields
 
 
-def _unknown_keys(reader: ConfigReader, apps: tuple[ConnectedApp, ...]) -> list[str]:
+def _unknown_keys(reader: ConfigReader, apps: tuple[ConnectedApp, ...]) -> list[tuple[str, str]]:
     """Keys nothing read: an error under a connected app's prefix (a typo), a warning
     otherwise (often the settings of an app that was disconnected)."""
-    warnings = []
+    warnings: list[tuple[str, str]] = []
     for key in reader.unread_keys():
         app = next((a for a in apps if key.startswith(a.key_prefix)), None)
         if app is not None:
@@ -575,5 +596,5 @@ def _unknown_keys(reader: ConfigReader, apps: tuple[ConnectedApp, ...]) -> list[
                 f"not a setting of the {app.preset.name} preset",
                 "check the spelling against the README's key table, or remove it",
             )
-        warnings.append(f"{key} is not used by any connected app (LMSBRIDGE_APPS)")
+        warnings.append((key, "not used by any connected app (LMSBRIDGE_APPS)"))
     return warnings

@@ -74,58 +74,30 @@ def main() -> None:
         tutor(root, "plugins", "enable", "lmsbridge")
         tutor(root, "config", "save", *sets)
         config = yaml.safe_load((root / "config.yml").read_text())
-        full = {"LMS_HOST": "local.openedx.io", "CMS_HOST": "studio.local.openedx.io", **config}
-        plan = plan_for(full)
+        plan = plan_for({"LMS_HOST": "local.openedx.io", **config})
         secrets = secret_values(plan, config.get("LMSBRIDGE_SECRET_SEED", ""))
         for key, value in DEMO_SETTINGS.items():
             print(f"  {key} = {mask(json.dumps(value), secrets)}")
 
+        section("$ tutor lmsbridge status")
+        print(tutor(root, "lmsbridge", "status").rstrip())
+        section("$ tutor lmsbridge check")
+        print(tutor(root, "lmsbridge", "check").rstrip())
+        section("$ tutor lmsbridge credentials mitxonline  (masked here; the command shows them)")
+        print(mask(tutor(root, "lmsbridge", "credentials", "mitxonline"), secrets).rstrip())
+
         env = root / "env"
-        section("env/apps/openedx/settings/lms/production.py (added by the plugin; secrets masked)")
+        section("env/apps/openedx/settings/lms/production.py: the plugin's part (secrets masked)")
         production = (env / "apps/openedx/settings/lms/production.py").read_text()
         print(mask(plugin_part(production, "tutor-contrib-lmsbridge: single sign-on"), secrets))
-        section("env/apps/openedx/config/lms.env.yml (added by the plugin)")
+        section("env/apps/openedx/config/lms.env.yml: what the plugin added")
         lms_env = (env / "apps/openedx/config/lms.env.yml").read_text()
         print(plugin_part(lms_env, "tutor-contrib-lmsbridge", prefixes=("MITX_",)))
-        section(
-            "env/build/openedx/lmsbridge/image/requirements.txt "
-            "(installed by `tutor images build openedx`)"
-        )
+        section("env/build/openedx/lmsbridge/image/requirements.txt (`tutor images build openedx`)")
         print((env / "build/openedx/lmsbridge/image/requirements.txt").read_text().strip())
-
-        section(
-            "What `tutor local do lmsbridge-init` (also run by `tutor local launch`) will create"
-        )
-        for line in describe_init(plan):
-            print(f"  {line}")
-        print(f"\nDemo root (deleted now): {root}. No Docker was used.")
+        print(f"\nDemo root {root} is deleted now. No Docker was used.")
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def describe_init(plan: Any) -> list[str]:
-    lines = []
-    for user in plan.users:
-        lines.append(
-            f"service user {user.username} <{user.email}>: active, staff, unusable password"
-        )
-    for app in plan.applications:
-        lines.append(
-            f"OAuth2 application {app.name} (owner {app.owner}, client id {app.client_id}): "
-            f"{app.client_type}, {app.authorization_grant_type}, skip authorization, "
-            f"redirect URIs {' '.join(app.redirect_uris)}"
-        )
-    for token in plan.tokens:
-        lines.append(
-            f"access token for {token.username}: scope '{token.scope}', expires {token.expires}"
-        )
-    for provider in plan.providers:
-        lines.append(
-            f"third-party auth provider oa2-{provider.backend_name} ({provider.name!r}) on the "
-            f"LMS Site (SITE_ID), client id {provider.key}, secret from SOCIAL_AUTH_OAUTH_SECRETS, "
-            f"other_settings {json.dumps(provider.other_settings, sort_keys=True)}"
-        )
-    return lines
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from glob import glob
 
 from tutor import hooks
 
+from .cli import lmsbridge as lmsbridge_command_group
 from .config import DEFAULTS, OVERRIDES, UNIQUE
 from .escaping import python_literal, yaml_value
 from .templating import plan_from_template
@@ -51,6 +52,9 @@ for path in sorted(glob(os.path.join(HERE, "patches", "*"))):
         hooks.Filters.ENV_PATCHES.add_item(
             (os.path.basename(path), patch_file.read()), priority=hooks.priorities.LOW
         )
+
+########## Commands: `tutor lmsbridge status|credentials|check|set`
+hooks.Filters.CLI_COMMANDS.add_item(lmsbridge_command_group)
 
 ########## Jobs
 with open(os.path.join(TEMPLATES, *INIT_TASK_PATH), encoding="utf-8") as task_file:

@@ -13,13 +13,16 @@ from typing import Any
 import click
 from tutor import exceptions, fmt
 
+from . import pending
 from .errors import ConfigError
 from .plan import Plan
 from .templating import plan_for
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
-# Where ENV_TEMPLATE_TARGETS renders our files (the openedx image build context).
-RENDERED_DIR = ("env", "build", "openedx", "lmsbridge")
+# Where ENV_TEMPLATE_TARGETS renders our files (the openedx image build context), and the
+# fingerprints of the last `config save` (no value, only HMACs).
+RENDERED_DIRS = (("env", "build", "openedx", "lmsbridge"), ("env", "plugins", "lmsbridge"))
+STATE_FILE = ("plugins", "lmsbridge", "last-save.json")  # under env/
 
 
 def validate_config(config: dict[str, Any]) -> None:
@@ -34,11 +37,17 @@ def load_plan(config: dict[str, Any]) -> Plan:
         raise exceptions.TutorError(f"lmsbridge: {exc}") from None
 
 
-def report_after_save(_root: str, config: dict[str, Any]) -> None:
-    """ENV_SAVED: say once what the operator still has to do (never a secret)."""
+def report_after_save(env_root: str, config: dict[str, Any]) -> None:
+    """ENV_SAVED: say once what the operator still has to do, never a secret: rebuild the
+    image when the requirements changed, hand credentials to an app whose settings changed,
+    and any pending configuration. "Once": compared with fingerprints of the previous save."""
     plan = load_plan(config)
-    for warning in plan.bridge.warnings:
-        fmt.echo_alert(f"lmsbridge: {warning}")
+    state_path = os.path.join(env_root, *STATE_FILE)
+    previous = pending.read_state(state_path)
+    current = pending.fingerprints(plan, str(config.get("LMSBRIDGE_SECRET_SEED", "")))
+    for line in pending.messages(plan, previous, current):
+        fmt.echo_alert(f"lmsbridge: {line}")
+    pending.write_state(state_path, current)
 
 
 def init_job(init_task: str) -> click.Command:
@@ -67,4 +76,5 @@ def remove_rendered_files(plugin: str, root: str, _config: dict[str, Any]) -> No
     """PLUGIN_UNLOADED: Tutor re-renders the env on disable but leaves files of disabled
     plugins behind; remove ours so that no generated file outlives the plugin."""
     if plugin == "lmsbridge":
-        shutil.rmtree(os.path.join(root, *RENDERED_DIR), ignore_errors=True)
+        for folder in RENDERED_DIRS:
+            shutil.rmtree(os.path.join(root, *folder), ignore_errors=True)

@@ -1,0 +1,89 @@
+"""A small OAuth2/OIDC provider look-alike on 127.0.0.1 for `check --probe` tests, and a
+listener that never answers (for time-outs). Both run in threads and stop on exit."""
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class ProviderHandler(BaseHTTPRequestHandler):
+    """Answers like an OAuth2 provider to requests without credentials."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # keep test output clean
+
+    def _send(
+        self, status: int, body: object = None, headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        host = f"http://{self.headers['Host']}"
+        if self.path.startswith("/oauth2/authorize/"):
+            self._send(302, headers={"Location": "/login/?next=/oauth2/authorize/"})
+        elif self.path == "/api/users/me":
+            self._send(401, {"detail": "Authentication credentials were not provided."})
+        elif self.path == "/.well-known/openid-configuration":
+            self._send(
+                200,
+                {
+                    "issuer": host,
+                    "authorization_endpoint": f"{host}/oauth2/authorize/",
+                    "token_endpoint": f"{host}/oauth2/token/",
+                },
+            )
+        elif self.path == "/.well-known/broken-configuration":
+            self._send(200, {"issuer": host})
+        else:
+            self._send(404, {"detail": "Not found."})
+
+    def do_POST(self) -> None:
+        if self.path == "/oauth2/token/":
+            self._send(401, {"error": "invalid_client"})
+        else:
+            self._send(404, {"detail": "Not found."})
+
+
+@contextmanager
+def provider_server(host: str = "127.0.0.1") -> Iterator[str]:
+    """Yield the base URL of a running provider look-alike."""
+    server = ThreadingHTTPServer((host, 0), ProviderHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def silent_listener(host: str = "127.0.0.1") -> Iterator[str]:
+    """A port that accepts connections (kernel backlog) but never answers."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    sock.listen(16)
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+def closed_port_url(host: str = "127.0.0.1") -> str:
+    """The URL of a port nothing listens on (connections are refused)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://{host}:{port}"

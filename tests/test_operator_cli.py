@@ -1,0 +1,277 @@
+"""`tutor lmsbridge status|credentials|check|set`, run as the real `tutor` command."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tutor_lmsbridge.masking import secret_values
+from tutor_lmsbridge.templating import plan_for
+
+from .provider_server import closed_port_url, provider_server, silent_listener
+from .samples import KEYCLOAK, MITXONLINE, PLATFORM, combine
+from .test_apps import INVALID
+from .tutor_helpers import run_tutor, set_args
+
+CONFIG = {
+    **combine(MITXONLINE, KEYCLOAK),
+    "LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"],
+}
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("operator")
+    run_tutor(path, "plugins", "enable", "lmsbridge")
+    run_tutor(path, "config", "save", *set_args(CONFIG))
+    return path
+
+
+def secrets() -> list[str]:
+    plan = plan_for({**PLATFORM, **CONFIG})
+    return secret_values(plan, PLATFORM["LMSBRIDGE_SECRET_SEED"])
+
+
+def output(root: Path, *args: str, check: bool = True) -> str:
+    result = run_tutor(root, *args, check=check)
+    return result.stdout
+
+
+def test_status_shows_apps_and_objects_but_no_secret(root: Path) -> None:
+    text = output(root, "lmsbridge", "status")
+    lines = text.splitlines()
+    assert lines[0] == "Open edX LMS: http://local.openedx.io"
+    assert lines[2].split() == [
+        "APP",
+        "PRESET",
+        "DIRECTIONS",
+        "BROWSER",
+        "URL",
+        "INTERNAL",
+        "URL",
+        "BACKEND",
+    ]
+    assert lines[3].split() == [
+        "mitxonline",
+        "mitxonline",
+        "login+api",
+        "http://mitxonline.odl.local:8013",
+        "http://172.22.0.1:8013",
+        "ol-oauth2",
+    ]
+    assert lines[4].split() == [
+        "keycloak",
+        "oauth2",
+        "login",
+        "https://sso.example.com/realms/edu",
+        "https://sso.example.com/realms/edu",
+        "keycloak",
+    ]
+    assert (
+        "Anonymous learners go to mitxonline: "
+        "http://local.openedx.io/auth/login/ol-oauth2/?auth_entry=login (authn MFE bypassed)"
+    ) in lines
+    assert (
+        "  service user mitxonline_serviceworker <mitxonline_serviceworker@local.openedx.io>: "
+        in (text.replace("active, staff, unusable password", ""))
+    )
+    assert "provider oa2-keycloak ('Single sign-on', slug keycloak)" in text
+    for secret in secrets():
+        assert secret not in text
+    dev = output(root, "lmsbridge", "status", "--dev")
+    assert dev.splitlines()[0] == "Open edX LMS: http://local.openedx.io:8000 (tutor dev)"
+
+
+def test_credentials_env_has_exactly_what_mitxonline_reads(root: Path) -> None:
+    plan = plan_for({**PLATFORM, **CONFIG})
+    client = plan.bridge.apps[0].client
+    assert client is not None
+    text = output(root, "lmsbridge", "credentials", "mitxonline")
+    settings = dict(line.split("=", 1) for line in text.splitlines() if not line.startswith("#"))
+    assert settings == {
+        "OPENEDX_API_BASE_URL": "http://local.openedx.io",
+        "OPENEDX_BASE_REDIRECT_URL": "http://local.openedx.io",
+        "OPENEDX_SERVICE_WORKER_USERNAME": "mitxonline_serviceworker",
+        "OPENEDX_SERVICE_WORKER_API_TOKEN": client.token,
+        "OPENEDX_OAUTH_PROVIDER": "ol-oauth2",
+        "OPENEDX_SOCIAL_LOGIN_PATH": "/auth/login/ol-oauth2/?auth_entry=login",
+        "OPENEDX_API_CLIENT_ID": "lmsbridge-mitxonline",
+        "OPENEDX_API_CLIENT_SECRET": client.client_secret,
+        "LOGOUT_REDIRECT_URL": "http://local.openedx.io/logout",
+    }
+    assert text.splitlines()[-1] == "#   http://local.openedx.io/auth/complete/ol-oauth2/"
+
+
+def test_credentials_json_python_and_dev(root: Path) -> None:
+    data = json.loads(
+        output(root, "lmsbridge", "credentials", "mitxonline", "--format", "json", "--dev")
+    )
+    assert data["settings"]["OPENEDX_API_BASE_URL"] == "http://local.openedx.io:8000"
+    assert data["settings"]["LOGOUT_REDIRECT_URL"] == "http://local.openedx.io:8000/logout"
+    assert data["provider_redirect_uri"] == "http://local.openedx.io:8000/auth/complete/ol-oauth2/"
+    python = output(root, "lmsbridge", "credentials", "mitxonline", "--format", "python")
+    namespace: dict[str, Any] = {}
+    exec(python, namespace)  # noqa: S102 (our own output, checked to be plain assignments)
+    assert namespace["OPENEDX_SERVICE_WORKER_USERNAME"] == "mitxonline_serviceworker"
+    # A login-only provider gets only the redirect URI to allow.
+    keycloak = json.loads(output(root, "lmsbridge", "credentials", "keycloak", "--format", "json"))
+    assert keycloak == {
+        "app": "keycloak",
+        "settings": {},
+        "provider_redirect_uri": "http://local.openedx.io/auth/complete/keycloak/",
+    }
+
+
+def test_credentials_of_an_unknown_app(root: Path) -> None:
+    result = run_tutor(root, "lmsbridge", "credentials", "richie", check=False)
+    assert result.returncode != 0
+    assert (
+        "LMSBRIDGE_APPS: 'richie' is not a connected app. Fix: use one of: mitxonline, keycloak"
+        in result.stderr
+    )
+
+
+def test_check_valid_configuration(root: Path) -> None:
+    text = output(root, "lmsbridge", "check")
+    assert text.splitlines() == [
+        "OK      LMSBRIDGE_MITXONLINE: mitxonline: login+api",
+        "OK      LMSBRIDGE_KEYCLOAK: oauth2: login",
+        "0 error(s), 0 warning(s)",
+    ]
+
+
+def cases_for_set() -> list[tuple[dict[str, Any], str, str]]:
+    """The invalid configurations whose values survive a KEY=VALUE command line."""
+    usable = []
+    for overrides, key, words in INVALID:
+        arguments = set_args(overrides)[1::2]
+        parsed = {a.split("=", 1)[0]: yaml.safe_load(a.split("=", 1)[1]) for a in arguments}
+        if parsed == overrides or all(parsed[k] == v for k, v in overrides.items() if v != ""):
+            usable.append((overrides, key, words))
+    return usable
+
+
+def test_set_refuses_at_least_twenty_invalid_configurations_writing_nothing(tmp_path: Path) -> None:
+    # The cases are complete configurations: start from a root with no LMSBRIDGE_* value.
+    root = tmp_path
+    run_tutor(root, "plugins", "enable", "lmsbridge")
+    run_tutor(root, "config", "save")
+    cases = cases_for_set()
+    assert len(cases) >= 20
+    config_before = (root / "config.yml").read_bytes()
+    production = root / "env/apps/openedx/settings/lms/production.py"
+    env_before = production.read_bytes()
+    messages = set()
+    for overrides, key, words in cases:
+        result = run_tutor(root, "lmsbridge", "set", *set_args(overrides)[1::2], check=False)
+        assert result.returncode != 0, (key, result.stdout)
+        error = [
+            line for line in result.stderr.splitlines() if line.startswith("Error: lmsbridge:")
+        ]
+        assert len(error) == 1, result.stderr
+        assert key in error[0]
+        assert words in error[0]
+        assert "Fix: " in error[0]
+        messages.add(error[0])
+        assert (root / "config.yml").read_bytes() == config_before, key
+        assert production.read_bytes() == env_before, key
+    assert len(messages) == len(cases)  # each its own message
+
+
+def test_set_writes_a_valid_value_and_renders(root: Path) -> None:
+    run_tutor(root, "lmsbridge", "set", "LMSBRIDGE_MITXONLINE_PROVIDER_NAME=MITx Online (test)")
+    config = yaml.safe_load((root / "config.yml").read_text())
+    assert config["LMSBRIDGE_MITXONLINE_PROVIDER_NAME"] == "MITx Online (test)"
+    production = (root / "env/apps/openedx/settings/lms/production.py").read_text()
+    assert "'MITx Online (test)'" in production
+    run_tutor(root, "lmsbridge", "set", "LMSBRIDGE_MITXONLINE_PROVIDER_NAME=MITx Online")
+
+
+def test_check_reports_an_invalid_value_without_stopping(tmp_path: Path) -> None:
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(MITXONLINE))
+    # An operator edits config.yml by hand: `tutor config save` would stop; check explains.
+    config = yaml.safe_load((tmp_path / "config.yml").read_text())
+    config["LMSBRIDGE_MITXONLINE_SLUG"] = "Not A Slug"
+    (tmp_path / "config.yml").write_text(yaml.safe_dump(config))
+    result = run_tutor(tmp_path, "lmsbridge", "check", check=False)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0].startswith(
+        "ERROR   LMSBRIDGE_MITXONLINE_SLUG: 'Not A Slug' has characters that are not allowed. Fix:"
+    )
+
+
+def probe_config(base: str, api_base: str | None = None) -> dict[str, Any]:
+    return {
+        **MITXONLINE,
+        "LMSBRIDGE_MITXONLINE_URL": base,
+        "LMSBRIDGE_MITXONLINE_INTERNAL_URL": api_base or base,
+    }
+
+
+def probe(tmp_path: Path, config: dict[str, Any], timeout: str = "2") -> tuple[int, list[str]]:
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(config))
+    result = run_tutor(tmp_path, "lmsbridge", "check", "--probe", "--timeout", timeout, check=False)
+    return result.returncode, result.stdout.splitlines()
+
+
+def test_probe_healthy_provider(tmp_path: Path) -> None:
+    with provider_server() as base:
+        code, lines = probe(tmp_path, probe_config(base))
+    assert code == 0
+    prefix = "OK      LMSBRIDGE_MITXONLINE:"
+    assert lines[1:4] == [
+        f"{prefix} authorization page (browser URL) {base}/oauth2/authorize/ answers 302",
+        f"{prefix} token endpoint (internal URL) {base}/oauth2/token/ answers 401",
+        f"{prefix} user info without a token {base}/api/users/me answers 401",
+    ]
+
+
+def test_probe_oidc_discovery(tmp_path: Path) -> None:
+    with provider_server() as base:
+        good = {
+            **probe_config(base),
+            "LMSBRIDGE_MITXONLINE_DISCOVERY_URL": f"{base}/.well-known/openid-configuration",
+        }
+        code, lines = probe(tmp_path / "good", good)
+        assert code == 0
+        assert lines[1] == (
+            "OK      LMSBRIDGE_MITXONLINE: OIDC discovery document "
+            f"{base}/.well-known/openid-configuration names its endpoints"
+        )
+        broken = {
+            **good,
+            "LMSBRIDGE_MITXONLINE_DISCOVERY_URL": f"{base}/.well-known/broken-configuration",
+        }
+        code, lines = probe(tmp_path / "broken", broken)
+    assert code == 1
+    assert "lacks authorization_endpoint, token_endpoint" in lines[1]
+
+
+def test_probe_wrong_path(tmp_path: Path) -> None:
+    with provider_server() as base:
+        code, lines = probe(tmp_path, probe_config(base, api_base=f"{base}/wrong"))
+    assert code == 1
+    assert lines[2] == (
+        f"ERROR   LMSBRIDGE_MITXONLINE: token endpoint (internal URL) {base}/wrong/oauth2/token/ "
+        "answers 404 (wrong path?), expected 400/401"
+    )
+    assert lines[-1] == "2 error(s), 0 warning(s)"
+
+
+def test_probe_timeout_and_refused(tmp_path: Path) -> None:
+    refused = closed_port_url()
+    with silent_listener() as silent:
+        code, lines = probe(tmp_path, probe_config(silent, api_base=refused), timeout="0.5")
+    assert code == 1
+    assert lines[1] == (
+        "ERROR   LMSBRIDGE_MITXONLINE: authorization page (browser URL) "
+        f"{silent}/oauth2/authorize/: no answer within 0.5 s"
+    )
+    assert lines[2] == (
+        "ERROR   LMSBRIDGE_MITXONLINE: token endpoint (internal URL) "
+        f"{refused}/oauth2/token/: connection refused"
+    )

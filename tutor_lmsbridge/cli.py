@@ -1,0 +1,119 @@
+"""`tutor lmsbridge ...`: status, credentials, check and a validating `set`."""
+
+from copy import deepcopy
+from typing import Any
+
+import click
+from tutor import config as tutor_config
+from tutor import env as tutor_env
+from tutor import exceptions, fmt, serialize
+
+from .errors import ConfigError
+from .plan import Plan
+from .probe import probe
+from .reports import FORMATS, check, credentials, status_lines
+from .templating import plan_for
+
+
+def load_unchecked(root: str) -> dict[str, Any]:
+    """The full configuration, without the validation Tutor's CONFIG_LOADED runs, so that
+    `check` can report a bad value instead of stopping on it."""
+    config = tutor_config.get_user(root)
+    tutor_config.update_with_base(config)
+    tutor_config.update_with_defaults(config)
+    tutor_config.render_full(config)
+    return config
+
+
+def load_plan(root: str) -> tuple[Plan, str]:
+    config = tutor_config.load(root)
+    try:
+        return plan_for(config), str(config.get("LMSBRIDGE_SECRET_SEED", ""))
+    except ConfigError as exc:
+        raise exceptions.TutorError(f"lmsbridge: {exc}") from None
+
+
+@click.group(name="lmsbridge", help="Apps connected to Open edX: status, credentials, checks.")
+def lmsbridge() -> None:
+    pass
+
+
+@lmsbridge.command(
+    help="Show the connected apps and what the init job makes sure of. No secret is shown."
+)
+@click.option("--dev", is_flag=True, help="Show the `tutor dev` URLs (http, port 8000).")
+@click.pass_obj
+def status(context: Any, dev: bool) -> None:
+    plan, seed = load_plan(context.root)
+    for line in status_lines(plan, seed, dev):
+        click.echo(line)
+
+
+@lmsbridge.command(
+    name="credentials",
+    help="Print what APP needs on its side (its .env settings, the redirect URI its OAuth2 client "
+    "must allow). This is the only command that prints secrets.",
+)
+@click.argument("app")
+@click.option("--format", "output", type=click.Choice(FORMATS), default="env", show_default=True)
+@click.option("--dev", is_flag=True, help="Use the `tutor dev` URLs (http, port 8000).")
+@click.pass_obj
+def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
+    plan, _ = load_plan(context.root)
+    try:
+        click.echo(credentials(plan, app, output, dev))
+    except ConfigError as exc:
+        raise exceptions.TutorError(f"lmsbridge: {exc}") from None
+
+
+@lmsbridge.command(
+    name="check",
+    help="Validate the LMSBRIDGE_* configuration, one line per finding; with --probe, also reach "
+    "each identity provider from this machine. Exits 1 on any error.",
+)
+@click.option(
+    "--probe", "with_probe", is_flag=True, help="Reach the providers' endpoints over HTTP."
+)
+@click.option(
+    "--timeout", default=5.0, show_default=True, help="Seconds to wait for each endpoint."
+)
+@click.pass_obj
+def check_command(context: Any, with_probe: bool, timeout: float) -> None:
+    plan, findings = check(load_unchecked(context.root))
+    if plan is not None and with_probe:
+        findings += probe(plan, timeout)
+    for finding in findings:
+        click.echo(finding.line())
+    errors = sum(finding.level == "error" for finding in findings)
+    click.echo(f"{errors} error(s), {sum(f.level == 'warning' for f in findings)} warning(s)")
+    if errors:
+        raise SystemExit(1)
+
+
+@lmsbridge.command(
+    name="set",
+    help="Like `tutor config save --set KEY=VALUE ...`, but validates first: when a value is "
+    "invalid, nothing is written (config.yml and the env stay as they are).",
+)
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@click.pass_obj
+def set_command(context: Any, assignments: tuple[str, ...]) -> None:
+    config = tutor_config.load_minimal(context.root)
+    for text in assignments:
+        parsed = serialize.parse_key_value(text)
+        if parsed is None:
+            raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="KEY=VALUE")
+        key, value = parsed
+        config[key] = tutor_env.render_unknown(config, value)
+    full = deepcopy(config)
+    tutor_config.update_with_defaults(full)
+    tutor_config.render_full(full)
+    _, findings = check(full)
+    errors = [finding for finding in findings if finding.level == "error"]
+    if errors:
+        raise exceptions.TutorError(
+            "lmsbridge: nothing written. " + " ".join(f"{f.key}: {f.message}" for f in errors)
+        )
+    tutor_config.save_config_file(context.root, config)
+    fmt.echo_info(f"Configuration saved to {tutor_config.config_path(context.root)}")
+    tutor_env.save(context.root, tutor_config.load_full(context.root))

@@ -1,0 +1,66 @@
+"""What is left to do after `tutor config save`, said once.
+
+The previous save's fingerprints (HMAC-SHA256 under the secret seed, so that the file reveals
+nothing) are compared with the new ones: changed requirements mean an image build, changed
+credentials mean the app needs its new settings, and new warnings are shown once.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+from typing import Any
+
+from .plan import Plan
+from .reports import credential_items, provider_redirect_uri
+
+
+def _digest(seed: str, value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return hmac.new(seed.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def fingerprints(plan: Plan, seed: str) -> dict[str, Any]:
+    apps = {}
+    for app in plan.bridge.apps:
+        items = credential_items(plan, app, dev=False)
+        apps[app.name] = _digest(seed, [items, provider_redirect_uri(plan, app, dev=False)])
+    return {
+        "requirements": _digest(seed, list(plan.requirements)),
+        "credentials": apps,
+        "warnings": [_digest(seed, list(warning)) for warning in plan.bridge.warnings],
+    }
+
+
+def messages(plan: Plan, previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    lines = []
+    if plan.requirements and previous.get("requirements") != current["requirements"]:
+        lines.append(
+            "the openedx image needs new packages: run `tutor images build openedx` "
+            "(`tutor local launch` builds it)"
+        )
+    old_credentials = previous.get("credentials", {})
+    for name, digest in current["credentials"].items():
+        if old_credentials.get(name) != digest:
+            lines.append(f"{name} needs its settings: `tutor lmsbridge credentials {name}`")
+    seen = set(previous.get("warnings", []))
+    for warning, digest in zip(plan.bridge.warnings, current["warnings"], strict=True):
+        if digest not in seen:
+            lines.append(f"{warning[0]}: {warning[1]}")
+    return lines
+
+
+def read_state(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as state_file:
+            state = json.load(state_file)
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(path: str, state: dict[str, Any]) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as state_file:
+        json.dump(state, state_file, indent=2, sort_keys=True)
+        state_file.write("\n")

@@ -1,0 +1,190 @@
+"""What `tutor lmsbridge status|credentials|check` print, as pure functions of the Plan.
+
+Only ``credentials`` shows secrets; everything else goes through ``masking``.
+"""
+
+import json
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from .apps import ConnectedApp
+from .errors import ConfigError
+from .escaping import python_literal
+from .masking import mask, secret_values
+from .plan import Plan
+from .templating import plan_for
+
+FORMATS = ("env", "json", "python")
+
+
+class Finding(NamedTuple):
+    level: str  # "error", "warning" or "ok"
+    key: str  # the config key (or app) it is about
+    message: str
+
+    def line(self) -> str:
+        return f"{self.level.upper():7} {self.key}: {self.message}"
+
+
+def directions(app: ConnectedApp) -> str:
+    parts = []
+    if app.provider is not None:
+        parts.append("login" if app.provider.ready else "login (client pending)")
+    if app.client is not None:
+        parts.append("api")
+    return "+".join(parts) or "-"
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def describe_init(plan: Plan) -> list[str]:
+    """What the init job makes sure exists (it creates or updates only what differs)."""
+    lines = []
+    for user in plan.users:
+        lines.append(
+            f"service user {user.username} <{user.email}>: active, staff, unusable password"
+        )
+    for app in plan.applications:
+        lines.append(
+            f"OAuth2 application {app.name} (client id {app.client_id}, owner {app.owner}): "
+            f"{app.client_type}, {app.authorization_grant_type}, skip authorization, "
+            f"redirect URIs {' '.join(app.redirect_uris)}"
+        )
+    for token in plan.tokens:
+        lines.append(
+            f"access token of {token.username}: scope '{token.scope}', expires {token.expires[:10]}"
+        )
+    for provider in plan.providers:
+        other = {k: v for k, v in provider.other_settings.items() if k != "lmsbridge_app"}
+        lines.append(
+            f"provider oa2-{provider.backend_name} ({provider.name!r}, slug {provider.slug}) on "
+            f"Site SITE_ID: client id {provider.key}, secret from SOCIAL_AUTH_OAUTH_SECRETS, "
+            f"visible {str(provider.visible).lower()}, other_settings {json.dumps(other)}"
+        )
+    removed = "providers of apps no longer listed: disabled (a new history row)"
+    return [*lines, removed]
+
+
+def status_lines(plan: Plan, seed: str, dev: bool = False) -> list[str]:
+    bridge = plan.bridge
+    lms = bridge.platform.lms_url(dev)
+    if not bridge.apps:
+        return ["No app connected (LMSBRIDGE_APPS is empty): the plugin changes nothing."]
+    rows = [["APP", "PRESET", "DIRECTIONS", "BROWSER URL", "INTERNAL URL", "BACKEND"]]
+    for app in bridge.apps:
+        backend = app.provider.backend.name if app.provider is not None else "-"
+        rows.append(
+            [
+                app.name,
+                app.preset.name,
+                directions(app),
+                str(app.url),
+                str(app.internal_url),
+                backend,
+            ]
+        )
+    lines = [f"Open edX LMS: {lms}{' (tutor dev)' if dev else ''}", "", *table(rows), ""]
+    redirect = plan.lms.redirect
+    if redirect.enabled and bridge.login_redirect_app is not None:
+        lines.append(
+            f"Anonymous learners go to {bridge.login_redirect_app.name}: {lms}{redirect.login_url}"
+            f"{' (authn MFE bypassed)' if plan.lms.authn_mfe_off else ''}"
+        )
+    else:
+        lines.append("Anonymous learners are not redirected (LMSBRIDGE_LOGIN_REDIRECT).")
+    lines.append(f"Image requirements (tutor images build openedx): {', '.join(plan.requirements)}")
+    lines += ["", "The init job (tutor local|dev|k8s do lmsbridge-init) makes sure of:"]
+    lines += [f"  {line}" for line in describe_init(plan)]
+    if bridge.warnings:
+        lines += ["", "To do:"] + [f"  {key}: {message}" for key, message in bridge.warnings]
+    return [mask(line, secret_values(plan, seed)) for line in lines]
+
+
+def find_app(plan: Plan, name: str) -> ConnectedApp:
+    for app in plan.bridge.apps:
+        if app.name == name:
+            return app
+    names = ", ".join(app.name for app in plan.bridge.apps) or "none"
+    raise ConfigError("LMSBRIDGE_APPS", f"{name!r} is not a connected app", f"use one of: {names}")
+
+
+def credential_items(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, str]:
+    """The settings the external app needs, by the names it reads them under."""
+    lms = plan.bridge.platform.lms_url(dev)
+    items: dict[str, str] = {}
+    client, provider = app.client, app.provider
+    if client is not None:
+        backend = provider.backend.name if provider is not None else app.preset.backends[0]
+        items = {
+            "OPENEDX_API_BASE_URL": lms,
+            "OPENEDX_BASE_REDIRECT_URL": lms,
+            "OPENEDX_SERVICE_WORKER_USERNAME": client.service_username,
+            "OPENEDX_SERVICE_WORKER_API_TOKEN": client.token,
+            "OPENEDX_OAUTH_PROVIDER": backend,
+            "OPENEDX_SOCIAL_LOGIN_PATH": f"/auth/login/{backend}/?auth_entry=login",
+            "OPENEDX_API_CLIENT_ID": client.client_id,
+            "OPENEDX_API_CLIENT_SECRET": client.client_secret,
+            "LOGOUT_REDIRECT_URL": f"{lms}/logout",
+        }
+    return items
+
+
+def provider_redirect_uri(plan: Plan, app: ConnectedApp, dev: bool) -> str | None:
+    """The redirect URI the app's own OAuth2 client for Open edX must allow."""
+    if app.provider is None:
+        return None
+    return f"{plan.bridge.platform.lms_url(dev)}/auth/complete/{app.provider.backend.name}/"
+
+
+def credentials(plan: Plan, app_name: str, output: str, dev: bool = False) -> str:
+    app = find_app(plan, app_name)
+    items = credential_items(plan, app, dev)
+    redirect_uri = provider_redirect_uri(plan, app, dev)
+    if output == "json":
+        data: dict[str, Any] = {"app": app.name, "settings": items}
+        if redirect_uri:
+            data["provider_redirect_uri"] = redirect_uri
+        return json.dumps(data, indent=2)
+    lines = [
+        f"# {app.preset.title} ({app.name}): settings for its side, from tutor-contrib-lmsbridge"
+    ]
+    if output == "python":
+        lines += [f"{key} = {python_literal(value)}" for key, value in items.items()]
+    else:
+        lines += [f"{key}={dotenv_value(value)}" for key, value in items.items()]
+    if redirect_uri:
+        lines.append(
+            f"# The OAuth2 client {app.name} created for Open edX must allow this redirect URI:"
+        )
+        lines.append(f"#   {redirect_uri}")
+    return "\n".join(lines)
+
+
+def dotenv_value(value: str) -> str:
+    """A .env value: bare when safe, else double-quoted with escapes."""
+    if value and all(ch.isalnum() or ch in "-_./:?=&%+@~," for ch in value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return f'"{escaped}"'
+
+
+def check(config: Mapping[str, Any]) -> tuple[Plan | None, list[Finding]]:
+    """The plan (None when invalid) and one finding per problem or connected app."""
+    try:
+        plan = plan_for(config)
+    except ConfigError as exc:
+        return None, [Finding("error", exc.key, f"{exc.problem}. Fix: {exc.fix}")]
+    findings = [Finding("warning", key, message) for key, message in plan.bridge.warnings]
+    for app in plan.bridge.apps:
+        findings.append(
+            Finding("ok", app.key_prefix.rstrip("_"), f"{app.preset.name}: {directions(app)}")
+        )
+    if not plan.bridge.apps:
+        findings.append(Finding("ok", "LMSBRIDGE_APPS", "no app connected"))
+    return plan, findings
