@@ -123,9 +123,11 @@ def _apply_companion(values: dict[str, Any], production: bool) -> None:
     values.update(vars(holder))
 
 
-def load_lms_settings(env_root: Path, mode: str, tmp_dir: Path) -> SettingsNamespace:
-    """Execute ``env/apps/openedx/settings/lms/<mode>.py``; return its final namespace."""
-    settings_dir = env_root / "apps" / "openedx" / "settings" / "lms"
+def load_lms_settings(
+    env_root: Path, mode: str, tmp_dir: Path, service: str = "lms"
+) -> SettingsNamespace:
+    """Execute ``env/apps/openedx/settings/<service>/<mode>.py``; return its namespace."""
+    settings_dir = env_root / "apps" / "openedx" / "settings" / service
     values = copy.deepcopy(EDX_DEFAULTS)
     for folder in ("DATA_DIR", "LOG_DIR", "MEDIA_ROOT", "STATIC_ROOT", "ORA2_FILEUPLOAD_ROOT"):
         values[folder] = str(tmp_dir / folder.lower())
@@ -138,11 +140,12 @@ def load_lms_settings(env_root: Path, mode: str, tmp_dir: Path) -> SettingsNames
         values["ENV_TOKENS"] = env_tokens
     else:
         values["LMS_ROOT_URL"] = "http://localhost:18000"
-    _apply_companion(values, production)
-    module_name = "lms.envs.production" if production else "lms.envs.devstack"
+    if service == "lms":
+        _apply_companion(values, production)
+    module_name = f"{service}.envs.production" if production else f"{service}.envs.devstack"
     stand_ins = {
-        "lms": _settings_module("lms", {}),
-        "lms.envs": _settings_module("lms.envs", {}),
+        service: _settings_module(service, {}),
+        f"{service}.envs": _settings_module(f"{service}.envs", {}),
         module_name: _settings_module(module_name, values),
         "xmodule": _settings_module("xmodule", {}),
         "xmodule.modulestore": _settings_module("xmodule.modulestore", {}),
@@ -160,7 +163,7 @@ def load_lms_settings(env_root: Path, mode: str, tmp_dir: Path) -> SettingsNames
         code = compile(path.read_text(), str(path), "exec")
         # One namespace for globals and locals, as for a real module (comprehensions in the
         # settings see module names through globals).
-        namespace = SettingsNamespace(__name__="lms_settings", __builtins__=builtins)
+        namespace = SettingsNamespace(__name__=f"{service}_settings", __builtins__=builtins)
         exec(code, namespace)  # noqa: S102
     finally:
         for name, module in saved.items():

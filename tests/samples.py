@@ -41,6 +41,13 @@ KEYCLOAK: dict[str, Any] = {
 }
 
 
+RICHIE: dict[str, Any] = {
+    "LMSBRIDGE_APPS": ["richie"],
+    "LMSBRIDGE_RICHIE_URL": "https://richie.local.openedx.io",
+    "LMSBRIDGE_RICHIE_INTERNAL_URL": "http://richie:8000",
+}
+
+
 def combine(*configs: dict[str, Any]) -> dict[str, Any]:
     """Several sample apps at once (their LMSBRIDGE_APPS lists are joined)."""
     merged: dict[str, Any] = {}

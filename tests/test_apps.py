@@ -10,7 +10,7 @@ from tutor_lmsbridge.apps import read_bridge
 from tutor_lmsbridge.errors import ConfigError
 from tutor_lmsbridge.plan import build_plan
 
-from .samples import KEYCLOAK, MITXONLINE, MITXPRO, PLATFORM, combine, several_apps
+from .samples import KEYCLOAK, MITXONLINE, MITXPRO, PLATFORM, RICHIE, combine, several_apps
 
 
 def bridge(**overrides: Any) -> Any:
@@ -315,6 +315,38 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
         "line break",
     ),
     ({**MITXONLINE, "ENABLE_HTTPS": True}, "LMSBRIDGE_MITXONLINE_URL", "plain-http login"),
+    ({**RICHIE, "LMSBRIDGE_RICHIE_SYNC_TIMEOUT": 0}, "LMSBRIDGE_RICHIE_SYNC_TIMEOUT", "1 to 60"),
+    (
+        {**RICHIE, "LMSBRIDGE_RICHIE_SYNC_SECRETS": ["a b"]},
+        "LMSBRIDGE_RICHIE_SYNC_SECRETS",
+        "not allowed",
+    ),
+    (
+        {**RICHIE, "LMSBRIDGE_RICHIE_CSRF_COOKIE_DOMAIN": "*.x"},
+        "LMSBRIDGE_RICHIE_CSRF_COOKIE_DOMAIN",
+        "not allowed",
+    ),
+    (
+        {**RICHIE, "LMSBRIDGE_RICHIE_OAUTH2_CLIENT": "yes"},
+        "LMSBRIDGE_RICHIE_OAUTH2_CLIENT",
+        "true or false",
+    ),
+    (
+        {**RICHIE, "LMSBRIDGE_RICHIE_TOKEN_SCOPES": ["read"]},
+        "LMSBRIDGE_RICHIE_TOKEN_SCOPES",
+        "not a setting",
+    ),
+    (
+        {
+            **RICHIE,
+            "LMSBRIDGE_APPS": ["richie", "catalog"],
+            "LMSBRIDGE_CATALOG_PRESET": "richie",
+            "LMSBRIDGE_CATALOG_URL": "https://catalog.local.openedx.io",
+            "LMSBRIDGE_CATALOG_API_TOKEN": "another-key",
+        },
+        "LMSBRIDGE_CATALOG_API_TOKEN",
+        "only one",
+    ),
     (
         {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": "acme_sso.backends.Acme"},
         "LMSBRIDGE_KEYCLOAK_PACKAGE",

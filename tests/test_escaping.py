@@ -84,3 +84,12 @@ plain = st.recursive(
 def test_any_plain_value_round_trips(value: Any) -> None:
     assert ast.literal_eval(python_literal(value)) == value
     assert yaml.safe_load("K: " + yaml_value(value)) == {"K": value}
+
+
+def test_masking_replaces_whole_tokens_only() -> None:
+    from tutor_lmsbridge.masking import MASK, mask
+
+    assert mask("token=abc123 x abc1234", ["abc123"]) == f"token={MASK} x abc1234"
+    assert mask("openedx x", ["x"]) == f"openedx {MASK}"
+    secret = "a'b\"c"  # repr() escapes the quote in the rendered settings
+    assert mask(repr(secret), [secret]) == f"'{MASK}'"

@@ -17,17 +17,12 @@ import pytest
 from tutor_lmsbridge.masking import secret_values
 from tutor_lmsbridge.templating import plan_for
 
-from .django_harness import LMS_SITE_ID, setup_django
+from .django_harness import LMS_SITE_ID
 from .edx_settings import load_lms_settings
-from .samples import KEYCLOAK, MITXONLINE, PLATFORM, combine, several_apps
+from .samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine, several_apps
 from .tutor_helpers import init_python, render_env, render_init_task
 
 SEED = {"LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"]}
-
-
-@pytest.fixture(scope="module")
-def django_ready(tmp_path_factory: pytest.TempPathFactory) -> None:
-    setup_django(tmp_path_factory.mktemp("db") / "lms.sqlite3")
 
 
 @pytest.fixture
@@ -322,6 +317,7 @@ def test_token_rotation_stops_the_old_token(lms: Lms) -> None:
     lms.setup(MITXONLINE)
     client = plan_for({**PLATFORM, **MITXONLINE, **SEED}).bridge.apps[0].client
     assert client is not None
+    assert client.token is not None
     old = client.token
     assert verify_token(old, ["read"])[0]
     lms.configure({**MITXONLINE, "LMSBRIDGE_MITXONLINE_SERVICE_TOKEN": "rotated-token-value"})
@@ -336,6 +332,7 @@ def test_service_token_authenticates_through_django_oauth_toolkit(lms: Lms) -> N
     lms.setup(MITXONLINE)
     client = plan_for({**PLATFORM, **MITXONLINE, **SEED}).bridge.apps[0].client
     assert client is not None
+    assert client.token is not None
     valid, request = verify_token(client.token, ["read", "write"])
     assert valid
     assert request.user.username == "mitxonline_serviceworker"
@@ -407,3 +404,17 @@ def test_nothing_configured_makes_no_write(lms: Lms, capsys: pytest.CaptureFixtu
     out, writes = lms.run()
     assert writes == 0
     assert out == ["lmsbridge: done: 0 created, 0 updated, 0 unchanged, 0 disabled"]
+
+
+def test_richie_login_client_gets_an_application_and_no_token(lms: Lms) -> None:
+    from oauth2_provider.models import AccessToken, Application
+
+    out = lms.setup({**RICHIE, "LMSBRIDGE_RICHIE_OAUTH2_CLIENT": True})
+    assert out[:2] == [
+        "lmsbridge: service user richie_serviceworker: created",
+        "lmsbridge: OAuth2 application lmsbridge-richie: created",
+    ]
+    app = Application.objects.get(name="lmsbridge-richie")
+    assert app.redirect_uris == "https://richie.local.openedx.io/complete/edx-oauth2/"
+    assert not AccessToken.objects.filter(application=app).exists()
+    assert lms.run()[1] == 0

@@ -11,12 +11,12 @@ from tutor_lmsbridge.masking import secret_values
 from tutor_lmsbridge.templating import plan_for
 
 from .provider_server import closed_port_url, provider_server, silent_listener
-from .samples import KEYCLOAK, MITXONLINE, PLATFORM, combine
+from .samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine
 from .test_apps import INVALID
 from .tutor_helpers import run_tutor, set_args
 
 CONFIG = {
-    **combine(MITXONLINE, KEYCLOAK),
+    **combine(MITXONLINE, KEYCLOAK, RICHIE),
     "LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"],
 }
 
@@ -68,6 +68,23 @@ def test_status_shows_apps_and_objects_but_no_secret(root: Path) -> None:
         "https://sso.example.com/realms/edu",
         "https://sso.example.com/realms/edu",
         "keycloak",
+    ]
+    assert lines[5].split() == [
+        "richie",
+        "richie",
+        "-",
+        "https://richie.local.openedx.io",
+        "http://richie:8000",
+        "-",
+    ]
+    assert (
+        "  course runs sent on publish to http://richie:8000/api/v1.0/course-runs-sync/ "
+        "(first full sync: tutor local do lmsbridge-sync-courses)"
+    ) in lines
+    assert lines[-2:] == [
+        "To do:",
+        "  ENABLE_HTTPS: is off: browsers drop the cross-domain CSRF cookie richie needs for "
+        "enrollment (fine for a local look, not for learners)",
     ]
     assert (
         "Anonymous learners go to mitxonline: "
@@ -124,31 +141,56 @@ def test_credentials_json_python_and_dev(root: Path) -> None:
     }
 
 
+def test_credentials_for_richie(root: Path) -> None:
+    plan = plan_for({**PLATFORM, **CONFIG})
+    catalog = plan.bridge.apps[2].catalog
+    assert catalog is not None
+    python = output(root, "lmsbridge", "credentials", "richie", "--format", "python")
+    namespace: dict[str, Any] = {}
+    exec(python, namespace)  # noqa: S102 (our own output)
+    (entry,) = namespace["RICHIE_LMS_BACKENDS"]
+    assert entry["API_TOKEN"] == catalog.api_token
+    assert (
+        entry["COURSE_REGEX"]
+        == r"^http://local\.openedx\.io/courses/(?P<course_id>[^/]+)/course/?$"
+    )
+    assert namespace["RICHIE_COURSE_RUN_SYNC_SECRETS"] == list(catalog.sync_secrets)
+    data = json.loads(output(root, "lmsbridge", "credentials", "richie", "--format", "json"))
+    assert data["settings"]["RICHIE_LMS_BACKENDS"] == [entry]
+    assert "provider_redirect_uri" not in data
+
+
 def test_credentials_of_an_unknown_app(root: Path) -> None:
-    result = run_tutor(root, "lmsbridge", "credentials", "richie", check=False)
+    result = run_tutor(root, "lmsbridge", "credentials", "moodle", check=False)
     assert result.returncode != 0
     assert (
-        "LMSBRIDGE_APPS: 'richie' is not a connected app. Fix: use one of: mitxonline, keycloak"
-        in result.stderr
-    )
+        "LMSBRIDGE_APPS: 'moodle' is not a connected app. "
+        "Fix: use one of: mitxonline, keycloak, richie"
+    ) in result.stderr
 
 
 def test_check_valid_configuration(root: Path) -> None:
     text = output(root, "lmsbridge", "check")
     assert text.splitlines() == [
+        "WARNING ENABLE_HTTPS: is off: browsers drop the cross-domain CSRF cookie richie needs "
+        "for enrollment (fine for a local look, not for learners)",
         "OK      LMSBRIDGE_MITXONLINE: mitxonline: login+api",
         "OK      LMSBRIDGE_KEYCLOAK: oauth2: login",
-        "0 error(s), 0 warning(s)",
+        "OK      LMSBRIDGE_RICHIE: richie: -",
+        "0 error(s), 1 warning(s)",
     ]
 
 
 def cases_for_set() -> list[tuple[dict[str, Any], str, str]]:
-    """The invalid configurations whose values survive a KEY=VALUE command line."""
+    """The invalid configurations whose values survive a KEY=VALUE command line (YAML)."""
     usable = []
     for overrides, key, words in INVALID:
         arguments = set_args(overrides)[1::2]
-        parsed = {a.split("=", 1)[0]: yaml.safe_load(a.split("=", 1)[1]) for a in arguments}
-        if parsed == overrides or all(parsed[k] == v for k, v in overrides.items() if v != ""):
+        try:
+            parsed = {a.split("=", 1)[0]: yaml.safe_load(a.split("=", 1)[1]) for a in arguments}
+        except yaml.YAMLError:
+            continue
+        if all(parsed[k] == v for k, v in overrides.items() if v != ""):
             usable.append((overrides, key, words))
     return usable
 

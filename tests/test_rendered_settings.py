@@ -18,7 +18,7 @@ from tutor_lmsbridge.plan import build_plan
 from tutor_lmsbridge.templating import plan_for
 
 from .edx_settings import EDX_DEFAULT_BACKENDS, load_lms_settings
-from .samples import KEYCLOAK, MITXONLINE, MITXPRO, PLATFORM, combine
+from .samples import KEYCLOAK, MITXONLINE, MITXPRO, PLATFORM, RICHIE, combine
 from .tutor_helpers import render_env
 
 COMPANION_MIDDLEWARE = "openedx_companion_auth.middleware.RedirectAnonymousUsersToLoginMiddleware"
@@ -109,7 +109,7 @@ def test_requirements_file_and_dockerfile(tmp_path: Path) -> None:
         "openedx-companion-auth==1.3.0",
     ]
     dockerfile = (env / "build/openedx/Dockerfile").read_text()
-    assert "COPY lmsbridge/image/requirements.txt /openedx/lmsbridge/requirements.txt" in dockerfile
+    assert "COPY lmsbridge/image/ /openedx/lmsbridge/" in dockerfile
     assert "install --no-deps -r /openedx/lmsbridge/requirements.txt" in dockerfile
     # Installed in the python-requirements stage, after edx-platform's own requirements.
     assert dockerfile.index("requirements/edx/base.txt") < dockerfile.index(
@@ -146,7 +146,7 @@ PAYLOADS = [
     'x","PWNED":"1',
 ]
 HOSTILE_BASE = {
-    **combine(MITXONLINE, KEYCLOAK),
+    **combine(MITXONLINE, KEYCLOAK, RICHIE),
     # Every optional string key, so that each one reaches the templates.
     "LMSBRIDGE_MITXONLINE_PROVIDER_NAME": "MITx Online",
     "LMSBRIDGE_MITXONLINE_APPLICATION_NAME": "mitxonline-app",
@@ -167,6 +167,13 @@ HOSTILE_BASE = {
     "LMSBRIDGE_LOGIN_REDIRECT_ALLOW": ["^/courses/"],
     "LMSBRIDGE_REGISTRATION_FIELDS": {"country": "hidden"},
     "LMSBRIDGE_COMPANION_AUTH_REQUIREMENT": "openedx-companion-auth==1.3.0",
+    "LMSBRIDGE_RICHIE_API_TOKEN": "edx-api-key",
+    "LMSBRIDGE_RICHIE_SYNC_SECRETS": ["sync-secret"],
+    "LMSBRIDGE_RICHIE_CSRF_COOKIE_NAME": "edx_csrf_token",
+    "LMSBRIDGE_RICHIE_CSRF_COOKIE_DOMAIN": ".openedx.io",
+    "LMSBRIDGE_RICHIE_OAUTH2_CLIENT": True,
+    "LMSBRIDGE_RICHIE_API_CLIENT_SECRET": "richie-client-secret",
+    "LMSBRIDGE_RICHIE_REDIRECT_URIS": ["https://richie.local.openedx.io/complete/edx-oauth2/"],
 }
 
 
@@ -195,21 +202,28 @@ def test_every_string_key_is_covered() -> None:
     assert len(keys) >= 25
     assert "LMSBRIDGE_MITXONLINE_CLIENT_SECRET" in keys
     assert "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS" in keys
+    assert "LMSBRIDGE_RICHIE_SYNC_SECRETS" in keys
 
 
 def assert_inert(env: Path, tmp_path: Path) -> list[Any]:
     loaded: list[Any] = []
-    for mode in ("production", "development"):
-        source = (env / f"apps/openedx/settings/lms/{mode}.py").read_text()
+    for service, mode in (
+        ("cms", "production"),
+        ("cms", "development"),
+        ("lms", "production"),
+        ("lms", "development"),
+    ):
+        source = (env / f"apps/openedx/settings/{service}/{mode}.py").read_text()
         names = {
             tok.string
             for tok in tokenize.generate_tokens(io.StringIO(source).readline)
             if tok.type == tokenize.NAME
         }
-        assert "PWNED" not in names, mode
-        settings = load_lms_settings(env, mode, tmp_path)
+        assert "PWNED" not in names, (service, mode)
+        settings = load_lms_settings(env, mode, tmp_path, service)
         assert "PWNED" not in settings
-        loaded.append(settings)
+        if service == "lms":
+            loaded.append(settings)
     for path in env.rglob("*.yml"):
         for document in yaml.safe_load_all(path.read_text()):
             if isinstance(document, dict):
@@ -242,4 +256,6 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
             assert plan["providers"][0]["name"] == payload
         if "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS" in accepted:
             assert plan["providers"][1]["other_settings"]["PUBLIC_KEY"] == payload
+        if "LMSBRIDGE_RICHIE_API_TOKEN" in accepted:
+            assert settings["EDX_API_KEY"] == payload
     assert build_plan(read_bridge({**PLATFORM, **HOSTILE_BASE, **accepted})).active

@@ -15,7 +15,7 @@ from .config_reader import PREFIX, ConfigReader
 from .derived_secrets import derive_secret
 from .errors import ConfigError, show_value
 from .presets import BACKENDS, PRESETS, Backend, Preset
-from .urls import BaseUrl, parse_base_url
+from .urls import BaseUrl, parent_domain, parse_base_url
 
 APP_NAME_RE = r"[a-z][a-z0-9]{1,29}"
 # First words of the global keys: an app with such a name would have ambiguous keys.
@@ -116,9 +116,24 @@ class ApiClient(NamedTuple):
     client_id: str
     client_secret: str
     redirect_uris: tuple[str, ...]
-    token: str
+    token: str | None  # the service token, for presets whose app calls the API
     token_scopes: tuple[str, ...]
     token_expires: str  # ISO date
+
+
+class CatalogSide(NamedTuple):
+    """A course catalog (Richie) Open edX serves: API key, cross-domain CSRF, course sync."""
+
+    api_token: str  # Open edX's EDX_API_KEY, sent by Richie as X-Edx-Api-Key
+    sync: bool  # send published course runs to the catalog
+    sync_secrets: tuple[str, ...]  # the first signs; all go to RICHIE_COURSE_RUN_SYNC_SECRETS
+    sync_timeout: int  # seconds per request
+    csrf_cookie_name: str
+    csrf_cookie_domain: str  # ".example.com": the LMS and the catalog are under it
+
+    @property
+    def sync_path(self) -> str:
+        return "/api/v1.0/course-runs-sync/"
 
 
 class ConnectedApp(NamedTuple):
@@ -129,6 +144,7 @@ class ConnectedApp(NamedTuple):
     logout_url: str
     provider: IdentityProvider | None  # None: the preset does not use direction A
     client: ApiClient | None
+    catalog: CatalogSide | None = None
 
     @property
     def key_prefix(self) -> str:
@@ -168,6 +184,7 @@ def read_bridge(config: Mapping[str, Any], reader: ConfigReader | None = None) -
     names = _read_app_names(reader)
     apps = tuple(_read_app(reader, platform, seed, name, warnings) for name in names)
     _check_unique_backends(apps)
+    _check_catalogs(platform, apps, warnings)
     login_redirect_app = _read_login_redirect(reader, apps)
     redirect_allow = _read_redirect_allow(reader)
     authn_mfe_bypass = reader.flag(f"{PREFIX}AUTHN_MFE_BYPASS", DEFAULTS["AUTHN_MFE_BYPASS"])
@@ -283,8 +300,12 @@ def _read_app(
         f"{prefix}LOGIN_PROVIDER", preset.identity_provider
     )
     provider = _read_provider(reader, preset, name, url, internal_url, warnings) if login else None
-    client = _read_client(reader, platform, preset, seed, name, url) if preset.api_client else None
-    return ConnectedApp(name, preset, url, internal_url, logout_url, provider, client)
+    wants_client = preset.api_client or (
+        preset.optional_client and reader.flag(f"{prefix}OAUTH2_CLIENT", False)
+    )
+    client = _read_client(reader, platform, preset, seed, name, url) if wants_client else None
+    catalog = _read_catalog(reader, platform, seed, name) if preset.catalog else None
+    return ConnectedApp(name, preset, url, internal_url, logout_url, provider, client, catalog)
 
 
 def _read_backend(reader: ConfigReader, preset: Preset, prefix: str) -> tuple[Backend, str]:
@@ -455,7 +476,9 @@ def _read_client(
     )
     for uri in redirect_uris:
         parse_base_url(f"{prefix}REDIRECT_URIS", uri)
-    scopes = reader.text_list(f"{prefix}TOKEN_SCOPES", ("read", "write"))
+    scopes = (
+        reader.text_list(f"{prefix}TOKEN_SCOPES", ("read", "write")) if preset.service_token else ()
+    )
     for scope in scopes:
         if not re.fullmatch(SCOPE_RE, scope):
             raise ConfigError(
@@ -495,12 +518,106 @@ def _read_client(
         ),
         client_secret=secret("API_CLIENT_SECRET", "api-client-secret"),
         redirect_uris=redirect_uris,
-        token=secret("SERVICE_TOKEN", "service-token"),
+        token=secret("SERVICE_TOKEN", "service-token") if preset.service_token else None,
         token_scopes=scopes,
         token_expires=reader.text(
             f"{prefix}TOKEN_EXPIRES", "2099-12-31", pattern=DATE_RE, fix="give a date as YYYY-MM-DD"
+        )
+        if preset.service_token
+        else "",
+    )
+
+
+def _read_catalog(reader: ConfigReader, platform: Platform, seed: str, name: str) -> CatalogSide:
+    prefix = app_key_prefix(name)
+    # Open edX has one EDX_API_KEY: by default every catalog gets the same derived value.
+    api_token = reader.text(
+        f"{prefix}API_TOKEN",
+        derive_secret(seed, "openedx", "edx-api-key") if seed else "",
+        secret=True,
+        pattern=CREDENTIAL_RE,
+        fix="use 1-255 printable characters without spaces, or unset it to use a generated one",
+    )
+    secrets_key = f"{prefix}SYNC_SECRETS"
+    sync_secrets = reader.text_list(
+        secrets_key, (derive_secret(seed, name, "course-run-sync"),) if seed else ()
+    )
+    for sync_secret in sync_secrets:
+        if not re.fullmatch(CREDENTIAL_RE, sync_secret):
+            raise ConfigError(
+                secrets_key,
+                "a secret has characters that are not allowed",
+                "use printable characters without spaces; the first secret signs",
+            )
+    timeout_key = f"{prefix}SYNC_TIMEOUT"
+    timeout = reader.raw(timeout_key)
+    if timeout is None or timeout == "":
+        timeout = 5
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 60:
+        problem = f"expected 1 to 60 seconds, got {show_value(timeout)}"
+        raise ConfigError(timeout_key, problem, "give a whole number of seconds")
+    return CatalogSide(
+        api_token=api_token,
+        sync=reader.flag(f"{prefix}SYNC", True),
+        sync_secrets=sync_secrets,
+        sync_timeout=timeout,
+        csrf_cookie_name=reader.text(
+            f"{prefix}CSRF_COOKIE_NAME",
+            "edx_csrf_token",
+            pattern=r"[A-Za-z0-9_-]{1,64}",
+            fix="use letters, digits, - and _",
+        ),
+        csrf_cookie_domain=reader.text(
+            f"{prefix}CSRF_COOKIE_DOMAIN",
+            "." + parent_domain(platform.lms_host),
+            pattern=r"\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*",
+            fix="give the parent domain of the LMS and the catalog, such as .example.com",
         ),
     )
+
+
+def _check_catalogs(
+    platform: Platform, apps: tuple[ConnectedApp, ...], warnings: list[tuple[str, str]]
+) -> None:
+    """One EDX_API_KEY and one cross-domain CSRF cookie per Open edX; warn when browsers will
+    drop that cookie (catalog not under its domain, or no HTTPS)."""
+    first: ConnectedApp | None = None
+    for app in apps:
+        catalog = app.catalog
+        if catalog is None:
+            continue
+        if first is None or first.catalog is None:
+            first = app
+        else:
+            for setting, attribute in (
+                ("API_TOKEN", "api_token"),
+                ("CSRF_COOKIE_NAME", "csrf_cookie_name"),
+                ("CSRF_COOKIE_DOMAIN", "csrf_cookie_domain"),
+            ):
+                if getattr(catalog, attribute) != getattr(first.catalog, attribute):
+                    raise ConfigError(
+                        f"{app.key_prefix}{setting}",
+                        f"differs from {first.key_prefix}{setting}, but Open edX has only one",
+                        f"give both catalogs the same {setting}, or unset both",
+                    )
+        domain = "." + catalog.csrf_cookie_domain.lstrip(".")
+        for host, what in ((app.url.host, app.name), (platform.lms_host, "the LMS")):
+            if not ("." + host).endswith(domain):
+                warnings.append(
+                    (
+                        f"{app.key_prefix}CSRF_COOKIE_DOMAIN",
+                        f"{host} ({what}) is not under {domain}: browsers drop the CSRF cookie and "
+                        "enrollment from the catalog fails; serve both from sibling hosts",
+                    )
+                )
+        if not platform.https:
+            warnings.append(
+                (
+                    "ENABLE_HTTPS",
+                    f"is off: browsers drop the cross-domain CSRF cookie {app.name} needs for "
+                    "enrollment (fine for a local look, not for learners)",
+                )
+            )
 
 
 def _check_unique_backends(apps: tuple[ConnectedApp, ...]) -> None:

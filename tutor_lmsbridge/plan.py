@@ -11,6 +11,9 @@ from .apps import Bridge, ConnectedApp
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
 MANAGED_MARKER = "lmsbridge_app"
+# The plugin's own Open edX app (course-run sync, /richie/ redirect), copied into the image's
+# build context and installed from there (templates/lmsbridge/image/openedx_plugin).
+OPENEDX_PLUGIN_PATH = "/openedx/lmsbridge/openedx_plugin"
 
 
 class ServiceUser(NamedTuple):
@@ -80,6 +83,20 @@ class LmsSettings(NamedTuple):
     registration_fields: dict[str, str]  # merged into REGISTRATION_EXTRA_FIELDS
     redirect: CompanionRedirect
     authn_mfe_off: bool  # login goes through the provider, not the authn MFE
+    catalog_origins: list[str]  # CORS_ORIGIN_WHITELIST and CSRF_TRUSTED_ORIGINS
+    login_redirect_hosts: list[str]  # LOGIN_REDIRECT_WHITELIST
+    cross_domain_csrf: dict[str, str] | None  # {"name", "domain"} of the CSRF cookie
+    edx_api_key: str | None  # EDX_API_KEY, checked against Richie's X-Edx-Api-Key
+    richie_url: str | None  # where /richie/<path> on the LMS redirects
+
+
+class CourseSync(NamedTuple):
+    """A catalog Studio sends published course runs to (in-image code, CMS settings)."""
+
+    app: str
+    url: str  # internal URL of the catalog's course-runs-sync endpoint
+    secret: str  # signs the body: SIG-HMAC-SHA256
+    timeout: int
 
 
 class Plan(NamedTuple):
@@ -89,6 +106,7 @@ class Plan(NamedTuple):
     tokens: tuple[ServiceToken, ...]
     providers: tuple[ProviderConfig, ...]
     lms: LmsSettings
+    course_sync: tuple[CourseSync, ...]
     requirements: tuple[str, ...]
 
     @property
@@ -103,6 +121,10 @@ class Plan(NamedTuple):
             "redirect": self.lms.redirect._asdict(),
             "init_plan": self.init_data(),
         }
+
+    def cms_settings_data(self) -> list[dict[str, Any]]:
+        """LMSBRIDGE_COURSE_SYNC for Studio, where courses are published."""
+        return [sync._asdict() for sync in self.course_sync]
 
     def init_data(self) -> dict[str, Any]:
         """What the init job creates, as plain data for the LMSBRIDGE_INIT_PLAN setting."""
@@ -144,6 +166,7 @@ def build_plan(bridge: Bridge) -> Plan:
             expires=f"{c.token_expires}T00:00:00+00:00",
         )
         for app, c in clients
+        if c.token is not None
     )
     providers = tuple(
         ProviderConfig(
@@ -169,11 +192,22 @@ def build_plan(bridge: Bridge) -> Plan:
         tokens=tokens,
         providers=providers,
         lms=_lms_settings(bridge, ready),
+        course_sync=tuple(
+            CourseSync(
+                app=app.name,
+                url=app.internal_url.join(app.catalog.sync_path),
+                secret=app.catalog.sync_secrets[0],
+                timeout=app.catalog.sync_timeout,
+            )
+            for app in apps
+            if app.catalog is not None and app.catalog.sync and app.catalog.sync_secrets
+        ),
         requirements=_requirements(bridge),
     )
 
 
 def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsSettings:
+    catalogs = [app for app in bridge.apps if app.catalog is not None]
     redirect_app = bridge.login_redirect_app
     redirect = CompanionRedirect(
         enabled=redirect_app is not None,
@@ -192,6 +226,16 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
         registration_fields=dict(sorted(bridge.registration_fields.items())),
         redirect=redirect,
         authn_mfe_off=redirect.enabled and bridge.authn_mfe_bypass,
+        catalog_origins=list(_unique(app.url.origin for app in catalogs)),
+        login_redirect_hosts=list(_unique(app.url.netloc for app in catalogs)),
+        cross_domain_csrf={
+            "name": catalogs[0].catalog.csrf_cookie_name,
+            "domain": catalogs[0].catalog.csrf_cookie_domain,
+        }
+        if catalogs and catalogs[0].catalog
+        else None,
+        edx_api_key=catalogs[0].catalog.api_token if catalogs and catalogs[0].catalog else None,
+        richie_url=str(catalogs[0].url) if catalogs else None,
     )
 
 
@@ -202,7 +246,8 @@ def _requirements(bridge: Bridge) -> tuple[str, ...]:
     if not bridge.apps:
         return ()
     backends = (app.provider.requirement for app in bridge.apps if app.provider is not None)
-    return _unique([*backends, bridge.companion_requirement])
+    in_image = [OPENEDX_PLUGIN_PATH] if any(app.catalog for app in bridge.apps) else []
+    return _unique([*backends, bridge.companion_requirement, *in_image])
 
 
 def _unique(items: Any) -> tuple[str, ...]:

@@ -13,10 +13,12 @@ from .escaping import python_literal, yaml_value
 from .templating import plan_from_template
 from .tutor_callbacks import (
     INIT_TASK_PATH,
+    SYNC_TASK_PATH,
     images_to_build,
     init_job,
     remove_rendered_files,
     report_after_save,
+    sync_courses_job,
     validate_config,
 )
 
@@ -59,8 +61,10 @@ hooks.Filters.CLI_COMMANDS.add_item(lmsbridge_command_group)
 ########## Jobs
 with open(os.path.join(TEMPLATES, *INIT_TASK_PATH), encoding="utf-8") as task_file:
     INIT_TASK = task_file.read()
+with open(os.path.join(TEMPLATES, *SYNC_TASK_PATH), encoding="utf-8") as task_file:
+    SYNC_TASK = task_file.read()
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", INIT_TASK))
-hooks.Filters.CLI_DO_COMMANDS.add_item(init_job(INIT_TASK))
+hooks.Filters.CLI_DO_COMMANDS.add_items([init_job(INIT_TASK), sync_courses_job(SYNC_TASK)])
 
 ########## Images: the openedx image must contain the backends, so `launch` builds it.
 hooks.Filters.IMAGES_BUILD_REQUIRED.add()(images_to_build)

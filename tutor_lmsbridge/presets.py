@@ -43,6 +43,9 @@ class Preset(NamedTuple):
     redirect_paths: tuple[str, ...] = ()  # direction-B redirect URIs, relative to the app URL
     login_redirect: bool = False  # anonymous learners are sent to this app by default
     login_button: bool = False  # the provider shows a button on Open edX's login page
+    service_token: bool = True  # direction B: the app calls the API with a service token
+    catalog: bool = False  # a course catalog (Richie): CORS, cross-domain CSRF, course sync
+    optional_client: bool = False  # direction B only when LMSBRIDGE_<APP>_OAUTH2_CLIENT is true
     authorize_path: str = "/oauth2/authorize/"
     token_path: str = "/oauth2/token/"  # noqa: S105 (a URL path, not a secret)
     logout_path: str = "/logout"
@@ -70,6 +73,26 @@ PRESETS: dict[str, Preset] = {
             backends=("ol-oauth2", "mitxpro-oauth2"),
             redirect_paths=("/login/_private/complete",),
             login_redirect=True,
+        ),
+        Preset(
+            name="richie",
+            title="Richie",
+            identity_provider=False,
+            api_client=False,
+            # Richie's EdXOAuth2 login, when the operator turns it on.
+            redirect_paths=("/complete/edx-oauth2/",),
+            service_token=False,
+            catalog=True,
+            optional_client=True,
+        ),
+        Preset(
+            name="client",
+            title="Open edX login",
+            identity_provider=False,
+            api_client=True,
+            # Any app that logs in with Open edX through python-social-auth's edx-oauth2.
+            redirect_paths=("/complete/edx-oauth2/",),
+            service_token=False,
         ),
         Preset(
             name="oauth2",

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .apps import ConnectedApp
+from .catalog import richie_backend_entry
 from .errors import ConfigError
 from .escaping import python_literal
 from .masking import mask, secret_values
@@ -98,6 +99,22 @@ def status_lines(plan: Plan, seed: str, dev: bool = False) -> list[str]:
         )
     else:
         lines.append("Anonymous learners are not redirected (LMSBRIDGE_LOGIN_REDIRECT).")
+    for app in bridge.apps:
+        if app.catalog is None:
+            continue
+        cookie = plan.lms.cross_domain_csrf or {}
+        lines.append(
+            f"Catalog {app.name}: CORS and login redirects from {app.url.origin}, "
+            f"cross-domain CSRF cookie {cookie.get('name')} on {cookie.get('domain')}, "
+            f"EDX_API_KEY set, {lms}/richie/<path> redirects to {app.url}"
+        )
+        sync = next((s for s in plan.course_sync if s.app == app.name), None)
+        lines.append(
+            f"  course runs sent on publish to {sync.url} (first full sync: "
+            "tutor local do lmsbridge-sync-courses)"
+            if sync
+            else f"  course-run sync off ({app.key_prefix}SYNC)"
+        )
     lines.append(f"Image requirements (tutor images build openedx): {', '.join(plan.requirements)}")
     lines += ["", "The init job (tutor local|dev|k8s do lmsbridge-init) makes sure of:"]
     lines += [f"  {line}" for line in describe_init(plan)]
@@ -114,12 +131,12 @@ def find_app(plan: Plan, name: str) -> ConnectedApp:
     raise ConfigError("LMSBRIDGE_APPS", f"{name!r} is not a connected app", f"use one of: {names}")
 
 
-def credential_items(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, str]:
+def credential_items(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
     """The settings the external app needs, by the names it reads them under."""
     lms = plan.bridge.platform.lms_url(dev)
-    items: dict[str, str] = {}
-    client, provider = app.client, app.provider
-    if client is not None:
+    items: dict[str, Any] = {}
+    client, provider, catalog = app.client, app.provider, app.catalog
+    if client is not None and client.token is not None:  # MITxOnline / MITxPro
         backend = provider.backend.name if provider is not None else app.preset.backends[0]
         items = {
             "OPENEDX_API_BASE_URL": lms,
@@ -132,6 +149,18 @@ def credential_items(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, str]
             "OPENEDX_API_CLIENT_SECRET": client.client_secret,
             "LOGOUT_REDIRECT_URL": f"{lms}/logout",
         }
+    if catalog is not None:  # Richie
+        items["RICHIE_LMS_BACKENDS"] = [richie_backend_entry(lms, catalog.api_token)]
+        items["RICHIE_COURSE_RUN_SYNC_SECRETS"] = list(catalog.sync_secrets)
+    if client is not None and client.token is None:  # logs in with Open edX (edx-oauth2)
+        items["SOCIAL_AUTH_EDX_OAUTH2_KEY"] = client.client_id
+        items["SOCIAL_AUTH_EDX_OAUTH2_SECRET"] = client.client_secret
+        if catalog is not None:  # Richie's EdXOAuth2 backend
+            items["SOCIAL_AUTH_EDX_OAUTH2_ENDPOINT"] = f"{lms}/oauth2"
+        else:  # edx-auth-backends' EdXOAuth2, as Open edX's own services use it
+            items["SOCIAL_AUTH_EDX_OAUTH2_URL_ROOT"] = lms
+            items["SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT"] = lms
+            items["SOCIAL_AUTH_EDX_OAUTH2_LOGOUT_URL"] = f"{lms}/logout"
     return items
 
 
@@ -166,11 +195,13 @@ def credentials(plan: Plan, app_name: str, output: str, dev: bool = False) -> st
     return "\n".join(lines)
 
 
-def dotenv_value(value: str) -> str:
-    """A .env value: bare when safe, else double-quoted with escapes."""
-    if value and all(ch.isalnum() or ch in "-_./:?=&%+@~," for ch in value):
-        return value
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+def dotenv_value(value: Any) -> str:
+    """A .env value: bare when safe, else double-quoted with escapes; lists and mappings as
+    JSON (what django-configurations' JSON values read)."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    if text and all(ch.isalnum() or ch in "-_./:?=&%+@~," for ch in text):
+        return text
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
     return f'"{escaped}"'
 
 

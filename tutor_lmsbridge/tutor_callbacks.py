@@ -19,6 +19,7 @@ from .plan import Plan
 from .templating import plan_for
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
+SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
 # Where ENV_TEMPLATE_TARGETS renders our files (the openedx image build context), and the
 # fingerprints of the last `config save` (no value, only HMACs).
 RENDERED_DIRS = (("env", "build", "openedx", "lmsbridge"), ("env", "plugins", "lmsbridge"))
@@ -62,6 +63,20 @@ def init_job(init_task: str) -> click.Command:
         return [("lms", init_task)]
 
     return lmsbridge_init
+
+
+def sync_courses_job(sync_task: str) -> click.Command:
+    """`tutor local|dev|k8s do lmsbridge-sync-courses`: the initial full course-run sync."""
+
+    @click.command(
+        "lmsbridge-sync-courses",
+        help="Send every course run to the connected catalogs (Richie): the initial full sync. "
+        "Afterwards Studio sends each course when it is published.",
+    )
+    def lmsbridge_sync_courses() -> list[tuple[str, str]]:
+        return [("cms", sync_task)]
+
+    return lmsbridge_sync_courses
 
 
 def images_to_build(images: list[str], context_name: str) -> list[str]:

@@ -1,0 +1,417 @@
+"""Richie: rendered LMS/Studio settings, the exported LMS_BACKENDS entry, and the in-image
+course-run sync, checked with the real `richie` package's signature and routing code."""
+
+import json
+import re
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from richie.apps.courses.utils import get_signature
+
+from tutor_lmsbridge.apps import read_bridge
+from tutor_lmsbridge.catalog import course_regex
+from tutor_lmsbridge.reports import credential_items
+from tutor_lmsbridge.templating import plan_for
+
+from .edx_settings import load_lms_settings
+from .provider_server import closed_port_url, silent_listener
+from .samples import MITXONLINE, PLATFORM, RICHIE, combine
+from .tutor_helpers import render_env
+
+HTTPS = {"ENABLE_HTTPS": True}
+COURSE_ID = "course-v1:edX+DemoX+Demo_Course"
+
+
+def settings_of(tmp_path: Path, config: dict[str, Any], service: str = "lms") -> dict[str, Any]:
+    env = render_env(
+        tmp_path, {**config, **HTTPS, "LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"]}
+    )
+    return {
+        mode: load_lms_settings(env, mode, tmp_path, service)
+        for mode in ("production", "development")
+    }
+
+
+def plan(config: dict[str, Any], **extra: Any) -> Any:
+    return plan_for({**PLATFORM, **HTTPS, **config, **extra})
+
+
+# ---- settings ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("with_mitxonline", [False, True], ids=["richie", "richie+mitxonline"])
+def test_lms_settings_for_richie(with_mitxonline: bool, tmp_path: Path) -> None:
+    https_mitx = {**MITXONLINE, "LMSBRIDGE_MITXONLINE_URL": "https://mitxonline.example.com"}
+    config = combine(https_mitx, RICHIE) if with_mitxonline else RICHIE
+    expected_key = plan(config).lms.edx_api_key
+    for mode, s in settings_of(tmp_path, config).items():
+        assert "https://richie.local.openedx.io" in s["CORS_ORIGIN_WHITELIST"], mode
+        assert "https://richie.local.openedx.io" in s["CSRF_TRUSTED_ORIGINS"]
+        assert "richie.local.openedx.io" in s["LOGIN_REDIRECT_WHITELIST"]
+        assert s["ENABLE_CORS_HEADERS"] is True
+        assert s["CORS_ALLOW_CREDENTIALS"] is True
+        assert s["ENABLE_CROSS_DOMAIN_CSRF_COOKIE"] is True
+        assert s["CROSS_DOMAIN_CSRF_COOKIE_NAME"] == "edx_csrf_token"
+        assert s["CROSS_DOMAIN_CSRF_COOKIE_DOMAIN"] == ".openedx.io"
+        assert s["EDX_API_KEY"] == expected_key
+        assert s["LMSBRIDGE_RICHIE_URL"] == "https://richie.local.openedx.io"
+        if with_mitxonline:
+            assert s["AUTHENTICATION_BACKENDS"][0] == "ol_social_auth.backends.OLOAuth2"
+            assert s["MITX_REDIRECT_ENABLED"] is True
+        else:
+            assert s["MITX_REDIRECT_ENABLED"] is False  # no identity provider connected
+
+
+def test_studio_settings_carry_the_course_sync(tmp_path: Path) -> None:
+    loaded = settings_of(tmp_path, RICHIE, service="cms")
+    expected = [sync._asdict() for sync in plan(RICHIE).course_sync]
+    assert expected[0]["url"] == "http://richie:8000/api/v1.0/course-runs-sync/"  # internal URL
+    for s in loaded.values():
+        assert s["LMSBRIDGE_COURSE_SYNC"] == expected
+    # Studio's LMS_ROOT_URL, read by the in-image code at run time, differs per mode.
+    assert loaded["production"]["LMS_ROOT_URL"] == "https://local.openedx.io"
+
+
+def test_no_course_sync_when_turned_off(tmp_path: Path) -> None:
+    loaded = settings_of(tmp_path, {**RICHIE, "LMSBRIDGE_RICHIE_SYNC": False}, service="cms")
+    assert "LMSBRIDGE_COURSE_SYNC" not in loaded["production"]
+
+
+def test_warnings_when_the_browser_will_drop_the_csrf_cookie() -> None:
+    elsewhere = read_bridge(
+        {**PLATFORM, **HTTPS, **RICHIE, "LMSBRIDGE_RICHIE_URL": "https://catalog.example.org"}
+    )
+    assert [key for key, _ in elsewhere.warnings] == ["LMSBRIDGE_RICHIE_CSRF_COOKIE_DOMAIN"]
+    assert "catalog.example.org (richie) is not under .openedx.io" in elsewhere.warnings[0][1]
+    no_https = read_bridge(
+        {**PLATFORM, **RICHIE, "LMSBRIDGE_RICHIE_URL": "http://richie.local.openedx.io"}
+    )
+    assert [key for key, _ in no_https.warnings] == ["ENABLE_HTTPS"]
+    assert read_bridge({**PLATFORM, **HTTPS, **RICHIE}).warnings == ()
+
+
+# ---- what Richie gets ---------------------------------------------------------------------
+
+
+def test_exported_backend_entry_and_secrets() -> None:
+    p = plan(RICHIE, LMSBRIDGE_RICHIE_SYNC_SECRETS=["new-secret", "old-secret"])
+    items = credential_items(p, p.bridge.apps[0], dev=False)
+    (entry,) = items["RICHIE_LMS_BACKENDS"]
+    assert entry == {
+        "BASE_URL": "https://local.openedx.io",
+        "BACKEND": "richie.apps.courses.lms.edx.EdXLMSBackend",
+        "COURSE_REGEX": r"^https://local\.openedx\.io/courses/(?P<course_id>[^/]+)/course/?$",
+        "JS_BACKEND": "openedx-hawthorn",
+        "JS_COURSE_REGEX": r"^https://local\.openedx\.io/courses/([^/]+)/course/?$",
+        "DEFAULT_COURSE_RUN_SYNC_MODE": "sync_to_public",
+        "API_TOKEN": p.lms.edx_api_key,
+    }
+    assert items["RICHIE_COURSE_RUN_SYNC_SECRETS"] == ["new-secret", "old-secret"]
+    # The first secret signs; Richie accepts any of the list (rotation).
+    assert p.course_sync[0].secret == "new-secret"
+    dev = credential_items(p, p.bridge.apps[0], dev=True)["RICHIE_LMS_BACKENDS"][0]
+    assert (
+        dev["COURSE_REGEX"]
+        == r"^http://local\.openedx\.io:8000/courses/(?P<course_id>[^/]+)/course/?$"
+    )
+
+
+def test_optional_oauth2_login_client_for_richie() -> None:
+    p = plan(RICHIE, LMSBRIDGE_RICHIE_OAUTH2_CLIENT=True)
+    (application,) = p.applications
+    assert application.redirect_uris == ("https://richie.local.openedx.io/complete/edx-oauth2/",)
+    assert p.tokens == ()  # a login client, not an API caller
+    items = credential_items(p, p.bridge.apps[0], dev=False)
+    assert items["SOCIAL_AUTH_EDX_OAUTH2_KEY"] == "lmsbridge-richie"
+    assert items["SOCIAL_AUTH_EDX_OAUTH2_ENDPOINT"] == "https://local.openedx.io/oauth2"
+    assert plan(RICHIE).applications == ()
+
+
+class RecordingBackend:
+    """Stands for Richie's EdXLMSBackend (whose import needs django-cms)."""
+
+    def __init__(self, configuration: dict[str, Any]) -> None:
+        self.configuration = configuration
+
+
+@pytest.mark.parametrize("dev", [False, True])
+def test_resource_link_routes_to_this_lms_among_several(dev: bool, django_ready: None) -> None:
+    """Richie's own LMSHandler.select_lms picks the first entry whose COURSE_REGEX matches."""
+    from django.test.utils import override_settings
+    from lmsbridge_openedx import sync as in_image_sync
+    from richie.apps.courses.lms import LMSHandler
+
+    p = plan(RICHIE)
+    lms_url = p.bridge.platform.lms_url(dev)
+    ours = {**credential_items(p, p.bridge.apps[0], dev)["RICHIE_LMS_BACKENDS"][0]}
+    other = {
+        "BACKEND": "tests.test_richie.RecordingBackend",
+        "COURSE_REGEX": r"^https://lms\.other\.org/courses/(?P<course_id>[^/]+)/course/?$",
+    }
+    ours["BACKEND"] = "tests.test_richie.RecordingBackend"
+    run = in_image_sync.course_run(lms_url, COURSE_ID, types.SimpleNamespace(), "en")
+    assert re.match(course_regex(lms_url), run["resource_link"])
+    with override_settings(RICHIE_LMS_BACKENDS=[other, ours]):
+        chosen = LMSHandler.select_lms(run["resource_link"])
+        assert chosen.configuration is ours
+        assert (
+            LMSHandler.select_lms("https://lms.other.org/courses/x/course/").configuration is other
+        )
+        assert LMSHandler.select_lms("https://evil.example/courses/x/course/") is None
+
+
+# ---- the in-image course-run sync ---------------------------------------------------------
+
+
+class RichieSyncHandler(BaseHTTPRequestHandler):
+    """Richie's course-runs-sync endpoint: the signature is checked with richie's own
+    get_signature against every secret of RICHIE_COURSE_RUN_SYNC_SECRETS."""
+
+    secrets: ClassVar[list[str]] = []
+    received: ClassVar[list[Any]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        message = body.decode("utf-8")
+        authorization = self.headers.get("Authorization", "")
+        valid = any(authorization == get_signature(message, secret) for secret in self.secrets)
+        if self.path != "/api/v1.0/course-runs-sync/":
+            status = 404
+        elif not valid:
+            status = 401
+        else:
+            status = 200
+            self.received.append(json.loads(message))
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@contextmanager
+def richie_server(secrets: list[str]) -> Iterator[tuple[str, list[Any]]]:
+    class Handler(RichieSyncHandler):
+        pass
+
+    Handler.secrets = secrets
+    Handler.received = []
+    handler = Handler
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler.received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def sync_targets(base: str, **extra: Any) -> list[dict[str, Any]]:
+    p = plan(RICHIE, LMSBRIDGE_RICHIE_INTERNAL_URL=base, **extra)
+    targets: list[dict[str, Any]] = p.cms_settings_data()
+    return targets
+
+
+class Course:
+    def __init__(self, number: int = 0) -> None:
+        self.id = f"course-v1:edX+C{number}+run" if number else COURSE_ID
+        self.start = datetime(2030, 1, 1, tzinfo=UTC)
+        self.end = datetime(2030, 6, 1, tzinfo=UTC)
+        self.enrollment_start = datetime(2029, 12, 1, tzinfo=UTC)
+        self.enrollment_end = None
+        self.language = "fr"
+
+
+@pytest.fixture
+def fake_modulestore(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """edx-platform's xmodule.modulestore.django, holding the courses the test puts in."""
+    courses: list[Any] = []
+
+    class Store:
+        def get_course(self, course_key: Any) -> Any:
+            return next((c for c in courses if c.id == str(course_key)), None)
+
+        def get_courses(self) -> list[Any]:
+            return list(courses)
+
+    module = types.ModuleType("xmodule.modulestore.django")
+    module.modulestore = Store  # type: ignore[attr-defined]
+    for name in ("xmodule", "xmodule.modulestore"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "xmodule.modulestore.django", module)
+    return courses
+
+
+@pytest.fixture
+def studio(django_ready: None) -> Iterator[None]:
+    from django.test.utils import override_settings
+
+    with override_settings(LMS_ROOT_URL="https://local.openedx.io", LANGUAGE_CODE="en"):
+        yield
+
+
+def test_publish_sends_a_signed_course_run_that_richie_accepts(
+    studio: None, fake_modulestore: list[Any]
+) -> None:
+    from django.test.utils import override_settings
+    from lmsbridge_openedx import receivers
+
+    fake_modulestore.append(Course())
+    secrets = list(
+        plan(RICHIE, LMSBRIDGE_RICHIE_SYNC_SECRETS=["current", "previous"])
+        .bridge.apps[0]
+        .catalog.sync_secrets
+    )
+    with richie_server(secrets) as (base, received):
+        targets = sync_targets(base, LMSBRIDGE_RICHIE_SYNC_SECRETS=["current", "previous"])
+        with override_settings(LMSBRIDGE_COURSE_SYNC=targets):
+            receivers.course_published(sender=None, course_key=COURSE_ID)
+    assert received == [
+        {
+            "resource_link": f"https://local.openedx.io/courses/{COURSE_ID}/course/",
+            "start": "2030-01-01T00:00:00+00:00",
+            "end": "2030-06-01T00:00:00+00:00",
+            "enrollment_start": "2029-12-01T00:00:00+00:00",
+            "enrollment_end": None,
+            "languages": ["fr"],
+        }
+    ]
+    exported = plan(RICHIE).bridge.platform.lms_url(False)
+    assert re.match(course_regex(exported), received[0]["resource_link"])
+
+
+def test_rotation_richie_still_accepts_the_previous_secret(
+    studio: None, fake_modulestore: list[Any]
+) -> None:
+    from django.test.utils import override_settings
+    from lmsbridge_openedx import receivers
+
+    fake_modulestore.append(Course())
+    # Open edX still signs with the old secret while Richie already lists the new one first.
+    with richie_server(["new-secret", "old-secret"]) as (base, received):
+        targets = sync_targets(base, LMSBRIDGE_RICHIE_SYNC_SECRETS=["old-secret"])
+        with override_settings(LMSBRIDGE_COURSE_SYNC=targets):
+            receivers.course_published(sender=None, course_key=COURSE_ID)
+    assert len(received) == 1
+
+
+@pytest.mark.parametrize("failure", ["wrong secret", "wrong path", "timeout", "refused"])
+def test_a_failing_catalog_is_one_log_line_and_never_breaks_the_publish(
+    failure: str, studio: None, fake_modulestore: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    import time
+
+    from django.test.utils import override_settings
+    from lmsbridge_openedx import receivers
+
+    fake_modulestore.append(Course())
+    with richie_server(["richie-secret"]) as (base, received), silent_listener() as silent:
+        targets = sync_targets(base, LMSBRIDGE_RICHIE_SYNC_SECRETS=["not-richie-secret"])
+        if failure == "wrong path":
+            targets = sync_targets(base + "/wrong", LMSBRIDGE_RICHIE_SYNC_SECRETS=["richie-secret"])
+        elif failure == "timeout":
+            targets = sync_targets(silent, LMSBRIDGE_RICHIE_SYNC_TIMEOUT=1)
+        elif failure == "refused":
+            targets = sync_targets(closed_port_url())
+        started = time.monotonic()
+        with override_settings(LMSBRIDGE_COURSE_SYNC=targets), caplog.at_level("WARNING"):
+            receivers.course_published(sender=None, course_key=COURSE_ID)  # does not raise
+        elapsed = time.monotonic() - started
+    assert received == []
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("lmsbridge_openedx")]
+    assert len(lines) == 1
+    expected = {
+        "wrong secret": "answered HTTP 401",
+        "wrong path": "answered HTTP 404",
+        "timeout": "did not answer within 1 s",
+        "refused": "refused the connection",
+    }[failure]
+    assert lines[0].startswith("lmsbridge: course-run sync to richie failed: ")
+    assert expected in lines[0]
+    assert lines[0].endswith("1 course run(s) not sent")
+    assert elapsed < 5
+
+
+def test_unreadable_course_is_logged_not_raised(
+    studio: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.test.utils import override_settings
+    from lmsbridge_openedx import receivers
+
+    def broken(course_key: Any) -> Any:
+        raise RuntimeError("modulestore is down")
+
+    monkeypatch.setattr(receivers, "load_course", broken)
+    with override_settings(LMSBRIDGE_COURSE_SYNC=sync_targets("http://127.0.0.1:9")):
+        receivers.course_published(sender=None, course_key=COURSE_ID)
+    assert "cannot read course" in caplog.text
+
+
+def test_full_sync_command_sends_batches(studio: None, fake_modulestore: list[Any]) -> None:
+    from django.core.management import CommandError, call_command
+    from django.test.utils import override_settings
+
+    fake_modulestore.extend(Course(n) for n in range(1, 121))
+    with richie_server(["s"]) as (base, received):
+        with override_settings(
+            LMSBRIDGE_COURSE_SYNC=sync_targets(base, LMSBRIDGE_RICHIE_SYNC_SECRETS=["s"])
+        ):
+            call_command("lmsbridge_sync_courses")
+        assert [len(batch) for batch in received] == [50, 50, 20]
+        bad = sync_targets(base, LMSBRIDGE_RICHIE_SYNC_SECRETS=["not-s"])
+        with (
+            override_settings(LMSBRIDGE_COURSE_SYNC=bad),
+            pytest.raises(CommandError, match="failed for richie"),
+        ):
+            call_command("lmsbridge_sync_courses")
+
+
+def test_richie_redirect_on_the_lms(studio: None) -> None:
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    with override_settings(LMSBRIDGE_RICHIE_URL="https://richie.local.openedx.io"):
+        response = Client().get("/richie/en/courses/demo/?utm=1")
+    assert response.status_code == 302
+    assert response["Location"] == "https://richie.local.openedx.io/en/courses/demo/?utm=1"
+    with override_settings(LMSBRIDGE_RICHIE_URL=None):
+        assert Client().get("/richie/x").status_code == 404
+
+
+def test_plugin_app_declares_what_edx_platform_reads() -> None:
+    from lmsbridge_openedx.apps import LmsBridgeOpenedxConfig
+
+    config = LmsBridgeOpenedxConfig.plugin_app
+    receiver = config["signals_config"]["cms.djangoapp"]["receivers"][0]
+    assert receiver["signal_path"] == "xmodule.modulestore.django.COURSE_PUBLISHED"
+    from lmsbridge_openedx import receivers
+
+    assert callable(getattr(receivers, receiver["receiver_func_name"]))
+    assert config["url_config"]["lms.djangoapp"]["regex"] == r"^richie/"
+
+
+def test_in_image_files_reach_the_build_context_verbatim(tmp_path: Path) -> None:
+    env = render_env(tmp_path, RICHIE)
+    source = (
+        Path(__file__).parent.parent / "tutor_lmsbridge/templates/lmsbridge/image/openedx_plugin"
+    )
+    rendered = env / "build/openedx/lmsbridge/image/openedx_plugin"
+    files = [p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    assert len(files) >= 9
+    for path in files:
+        # Jinja drops a file's final newline; nothing else may change.
+        copied = (rendered / path.relative_to(source)).read_text()
+        assert copied == path.read_text().removesuffix("\n"), path
+    requirements = (env / "build/openedx/lmsbridge/image/requirements.txt").read_text()
+    assert "/openedx/lmsbridge/openedx_plugin" in requirements.splitlines()

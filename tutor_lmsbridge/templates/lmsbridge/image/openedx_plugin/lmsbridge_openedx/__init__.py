@@ -1,0 +1,1 @@
+"""tutor-contrib-lmsbridge's Open edX app (runs inside the LMS and Studio)."""

@@ -1,0 +1,33 @@
+"""Registered through edx-platform's plugin machinery (entry points lms/cms.djangoapp)."""
+
+from typing import Any, ClassVar
+
+from django.apps import AppConfig
+from edx_django_utils.plugins import PluginSignals, PluginURLs
+
+
+class LmsBridgeOpenedxConfig(AppConfig):  # type: ignore[misc]
+    name = "lmsbridge_openedx"
+    verbose_name = "tutor-contrib-lmsbridge"
+
+    plugin_app: ClassVar[dict[str, Any]] = {
+        PluginURLs.CONFIG: {
+            "lms.djangoapp": {
+                PluginURLs.NAMESPACE: "lmsbridge",
+                PluginURLs.REGEX: r"^richie/",
+                PluginURLs.RELATIVE_PATH: "urls",
+            }
+        },
+        PluginSignals.CONFIG: {
+            "cms.djangoapp": {
+                PluginSignals.RELATIVE_PATH: "receivers",
+                PluginSignals.RECEIVERS: [
+                    {
+                        PluginSignals.RECEIVER_FUNC_NAME: "course_published",
+                        PluginSignals.SIGNAL_PATH: "xmodule.modulestore.django.COURSE_PUBLISHED",
+                        PluginSignals.DISPATCH_UID: "lmsbridge_openedx.course_published",
+                    }
+                ],
+            }
+        },
+    }
