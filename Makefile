@@ -15,6 +15,9 @@ $(VENV)/.installed: setup.py
 	# richie's own pins (django-cms...) would replace half of the test environment; the tests
 	# only need its signature and routing code, which import nothing else.
 	$(BIN)/python -m pip install --quiet --no-deps 'richie==3.5.1'
+	# Installed the way the openedx image installs it (its attrs<25 pin conflicts with
+	# edx-platform's attrs 25.4, which it does not use).
+	$(BIN)/python -m pip install --quiet --no-deps 'social-auth-mitxpro==0.7.1'
 	touch $@
 
 demo: setup

@@ -29,9 +29,12 @@ setup(
     long_description=load_readme(),
     long_description_content_type="text/x-rst",
     license="AGPLv3",
-    packages=find_packages(exclude=["tests*", "benchmarks*"]),
+    # The Open edX app under openedx_app/ is data for the image, not part of this package.
+    packages=find_packages(exclude=["tests*", "benchmarks*", "tutor_lmsbridge.openedx_app*"]),
     include_package_data=True,
-    package_data={"tutor_lmsbridge": ["py.typed", "patches/*", "templates/**/*"]},
+    package_data={
+        "tutor_lmsbridge": ["py.typed", "patches/*", "templates/**/*", "openedx_app/**/*"]
+    },
     python_requires=">=3.10",
     install_requires=[
         "tutor>=22.0.0,<23.0.0",
@@ -40,8 +43,8 @@ setup(
     ],
     extras_require={
         # Everything the test suite runs for real: the Open edX-side packages the plugin
-        # configures (django-oauth-toolkit pinned to edx-platform's version) and the tools
-        # CI runs. Pins follow edx-platform Verawood where it pins.
+        # configures, at the versions edx-platform Verawood pins (requirements/edx/base.txt),
+        # and the tools CI runs.
         "test": [
             "pytest>=8",
             "pytest-timeout>=2.3",
@@ -50,11 +53,12 @@ setup(
             "mypy>=1.10",
             "types-PyYAML",
             "Django>=5.2,<5.3",
+            "packaging",
             "django-oauth-toolkit==1.7.1",
             "oauthlib>=3.1,<4",
-            "django-config-models>=2.7",
-            "social-auth-core>=4.5",
-            "social-auth-app-django>=5.4",
+            "django-config-models==2.9.0",
+            "social-auth-core==4.8.3",
+            "social-auth-app-django==5.4.1",
             "openedx-companion-auth==1.3.0",
             "ol-social-auth==0.3.0",
             "requests>=2.31",

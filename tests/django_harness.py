@@ -4,6 +4,7 @@ third_party_auth and student apps, on a SQLite database. Configured once per pro
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import django
@@ -11,6 +12,10 @@ from django.conf import settings
 from django.core.management import call_command
 
 LMS_SITE_ID = 2  # Tutor's SITE_ID
+# The plugin's in-image Open edX app, imported from its template folder, as shipped.
+OPENEDX_PLUGIN = Path(__file__).parent.parent / "tutor_lmsbridge" / "openedx_app"
+if str(OPENEDX_PLUGIN) not in sys.path:
+    sys.path.insert(0, str(OPENEDX_PLUGIN))
 
 
 def setup_django(database: Path) -> None:

@@ -51,6 +51,20 @@ def test_mitxonline_defaults_come_from_preset_and_urls() -> None:
     assert client.service_email == "mitxonline_serviceworker@local.openedx.io"
 
 
+@pytest.mark.parametrize(
+    ("lms_host", "email"),
+    [
+        ("lms.example.com", "mitxonline_serviceworker@lms.example.com"),
+        ("127.0.0.2", "mitxonline_serviceworker@lmsbridge.invalid"),
+        ("localhost", "mitxonline_serviceworker@lmsbridge.invalid"),
+    ],
+)
+def test_service_email_default_is_a_valid_address(lms_host: str, email: str) -> None:
+    client = bridge(**MITXONLINE, LMS_HOST=lms_host).apps[0].client
+    assert client is not None
+    assert client.service_email == email
+
+
 def test_internal_url_defaults_to_url() -> None:
     config = {k: v for k, v in MITXONLINE.items() if not k.endswith("INTERNAL_URL")}
     provider = bridge(**config).apps[0].provider

@@ -24,7 +24,7 @@ from tutor_lmsbridge.templating import plan_for
 from .edx_settings import load_lms_settings
 from .provider_server import closed_port_url, silent_listener
 from .samples import MITXONLINE, PLATFORM, RICHIE, combine
-from .tutor_helpers import render_env
+from .tutor_helpers import render_env, run_tutor, set_args
 
 HTTPS = {"ENABLE_HTTPS": True}
 COURSE_ID = "course-v1:edX+DemoX+Demo_Course"
@@ -402,16 +402,14 @@ def test_plugin_app_declares_what_edx_platform_reads() -> None:
 
 
 def test_in_image_files_reach_the_build_context_verbatim(tmp_path: Path) -> None:
-    env = render_env(tmp_path, RICHIE)
-    source = (
-        Path(__file__).parent.parent / "tutor_lmsbridge/templates/lmsbridge/image/openedx_plugin"
-    )
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(RICHIE))
+    env = tmp_path / "env"
+    source = Path(__file__).parent.parent / "tutor_lmsbridge" / "openedx_app"
     rendered = env / "build/openedx/lmsbridge/image/openedx_plugin"
     files = [p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     assert len(files) >= 9
     for path in files:
-        # Jinja drops a file's final newline; nothing else may change.
-        copied = (rendered / path.relative_to(source)).read_text()
-        assert copied == path.read_text().removesuffix("\n"), path
+        assert (rendered / path.relative_to(source)).read_bytes() == path.read_bytes(), path
     requirements = (env / "build/openedx/lmsbridge/image/requirements.txt").read_text()
     assert "/openedx/lmsbridge/openedx_plugin" in requirements.splitlines()

@@ -164,6 +164,14 @@ class Bridge(NamedTuple):
     warnings: tuple[tuple[str, str], ...] = ()  # (key, what to do)
 
 
+def email_domain(lms_host: str) -> str:
+    """LMS_HOST when it is a DNS name; an IP address or a bare host name would make an invalid
+    address, so the reserved .invalid domain stands in (nothing is ever mailed to it)."""
+    if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", lms_host):
+        return lms_host
+    return "lmsbridge.invalid"
+
+
 def app_key_prefix(name: str) -> str:
     return f"{PREFIX}{name.upper()}_"
 
@@ -500,7 +508,7 @@ def _read_client(
         service_username=username,
         service_email=reader.text(
             f"{prefix}SERVICE_EMAIL",
-            f"{username}@{platform.lms_host}",
+            f"{username}@{email_domain(platform.lms_host)}",
             pattern=EMAIL_RE,
             fix="give an email address such as worker@example.com",
         ),

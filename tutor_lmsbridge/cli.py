@@ -1,7 +1,7 @@
 """`tutor lmsbridge ...`: status, credentials, check and a validating `set`."""
 
 from copy import deepcopy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from tutor import config as tutor_config
@@ -9,10 +9,15 @@ from tutor import env as tutor_env
 from tutor import exceptions, fmt, serialize
 
 from .errors import ConfigError
-from .plan import Plan
-from .probe import probe
-from .reports import FORMATS, check, credentials, status_lines
 from .templating import plan_for
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+# The command implementations (reports, probe) are imported when a command runs: plugin.py
+# imports this module on every `tutor` call, and most calls never use it.
+# `credentials --format`: what `reports.credentials` writes.
+FORMATS = ("env", "json", "python")
 
 
 def load_unchecked(root: str) -> dict[str, Any]:
@@ -25,7 +30,7 @@ def load_unchecked(root: str) -> dict[str, Any]:
     return config
 
 
-def load_plan(root: str) -> tuple[Plan, str]:
+def load_plan(root: str) -> "tuple[Plan, str]":
     config = tutor_config.load(root)
     try:
         return plan_for(config), str(config.get("LMSBRIDGE_SECRET_SEED", ""))
@@ -44,6 +49,8 @@ def lmsbridge() -> None:
 @click.option("--dev", is_flag=True, help="Show the `tutor dev` URLs (http, port 8000).")
 @click.pass_obj
 def status(context: Any, dev: bool) -> None:
+    from .reports import status_lines
+
     plan, seed = load_plan(context.root)
     for line in status_lines(plan, seed, dev):
         click.echo(line)
@@ -59,6 +66,8 @@ def status(context: Any, dev: bool) -> None:
 @click.option("--dev", is_flag=True, help="Use the `tutor dev` URLs (http, port 8000).")
 @click.pass_obj
 def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
+    from .reports import credentials
+
     plan, _ = load_plan(context.root)
     try:
         click.echo(credentials(plan, app, output, dev))
@@ -79,6 +88,9 @@ def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
 )
 @click.pass_obj
 def check_command(context: Any, with_probe: bool, timeout: float) -> None:
+    from .probe import probe
+    from .reports import check
+
     plan, findings = check(load_unchecked(context.root))
     if plan is not None and with_probe:
         findings += probe(plan, timeout)
@@ -105,6 +117,8 @@ def set_command(context: Any, assignments: tuple[str, ...]) -> None:
             raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="KEY=VALUE")
         key, value = parsed
         config[key] = tutor_env.render_unknown(config, value)
+    from .reports import check
+
     full = deepcopy(config)
     tutor_config.update_with_defaults(full)
     tutor_config.render_full(full)

@@ -12,7 +12,7 @@ from .apps import Bridge, ConnectedApp
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
 MANAGED_MARKER = "lmsbridge_app"
 # The plugin's own Open edX app (course-run sync, /richie/ redirect), copied into the image's
-# build context and installed from there (templates/lmsbridge/image/openedx_plugin).
+# build context and installed from there (source: tutor_lmsbridge/openedx_app).
 OPENEDX_PLUGIN_PATH = "/openedx/lmsbridge/openedx_plugin"
 
 

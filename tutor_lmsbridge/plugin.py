@@ -14,6 +14,7 @@ from .templating import plan_from_template
 from .tutor_callbacks import (
     INIT_TASK_PATH,
     SYNC_TASK_PATH,
+    copy_openedx_app,
     images_to_build,
     init_job,
     remove_rendered_files,
@@ -34,13 +35,15 @@ hooks.Filters.CONFIG_UNIQUE.add_items(
 )
 hooks.Filters.CONFIG_OVERRIDES.add_items(list(OVERRIDES.items()))
 hooks.Actions.CONFIG_LOADED.add()(validate_config)
+hooks.Actions.ENV_SAVED.add()(copy_openedx_app)
 hooks.Actions.ENV_SAVED.add()(report_after_save)
 # Before Tutor's own PLUGIN_UNLOADED callback (priority HIGH), which removes our hooks.
 hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_rendered_files)
 
 ########## Templates
 hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES)
-# The requirements file lands in the openedx image's build context.
+# The requirements file lands in the openedx image's build context; the plugin's Open edX app
+# is copied there verbatim after each save (copy_openedx_app), not rendered.
 hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("lmsbridge/image", "build/openedx"))
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
     [("lmsbridge_py", python_literal), ("lmsbridge_yaml", yaml_value)]

@@ -15,8 +15,6 @@ from .masking import mask, secret_values
 from .plan import Plan
 from .templating import plan_for
 
-FORMATS = ("env", "json", "python")
-
 
 class Finding(NamedTuple):
     level: str  # "error", "warning" or "ok"

@@ -15,7 +15,7 @@ from tutor import exceptions, fmt
 
 from . import pending
 from .errors import ConfigError
-from .plan import Plan
+from .plan import OPENEDX_PLUGIN_PATH, Plan
 from .templating import plan_for
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
@@ -24,6 +24,9 @@ SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
 # fingerprints of the last `config save` (no value, only HMACs).
 RENDERED_DIRS = (("env", "build", "openedx", "lmsbridge"), ("env", "plugins", "lmsbridge"))
 STATE_FILE = ("plugins", "lmsbridge", "last-save.json")  # under env/
+# The plugin's own Open edX app (tutor_lmsbridge/openedx_app) is source code, not a template:
+# it is copied verbatim next to the rendered requirements file.
+OPENEDX_APP_ENV = ("build", "openedx", "lmsbridge", "image", "openedx_plugin")  # under env/
 
 
 def validate_config(config: dict[str, Any]) -> None:
@@ -49,6 +52,21 @@ def report_after_save(env_root: str, config: dict[str, Any]) -> None:
     for line in pending.messages(plan, previous, current):
         fmt.echo_alert(f"lmsbridge: {line}")
     pending.write_state(state_path, current)
+
+
+def copy_openedx_app(env_root: str, config: dict[str, Any]) -> None:
+    """ENV_SAVED: put the plugin's Open edX app into the openedx image's build context, when
+    the requirements file installs it (a course catalog is connected)."""
+    if OPENEDX_PLUGIN_PATH not in load_plan(config).requirements:
+        return
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openedx_app")
+    target = os.path.join(env_root, *OPENEDX_APP_ENV)
+    shutil.copytree(
+        source,
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
 
 
 def init_job(init_task: str) -> click.Command:

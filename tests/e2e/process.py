@@ -1,0 +1,57 @@
+"""Start and stop the e2e servers (subprocesses), bounded in time."""
+
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 60
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def django_server(settings_module: str, config: dict[str, Any], workdir: Path) -> Iterator[str]:
+    """Serve a Django project; yield its log path once it printed READY."""
+    name = settings_module.rsplit(".", 1)[-1]
+    config_path = workdir / f"{name}.json"
+    config_path.write_text(json.dumps(config))
+    log_path = workdir / f"{name}.log"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.runner", settings_module, str(config_path)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
+            line = process.stdout.readline() if ready else ""
+            if line.strip() != "READY":
+                process.kill()
+                process.wait(timeout=10)
+                raise RuntimeError(f"{name} did not start:\n{log_path.read_text()}")
+            yield str(log_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
