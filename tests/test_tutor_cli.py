@@ -115,6 +115,9 @@ def test_do_command_and_init_task_are_registered(configured_root: Path) -> None:
     assert "Create or update the Open edX objects" in result.stdout
     listed = run_tutor(configured_root, "local", "do", "--help").stdout
     assert "lmsbridge-init" in listed
+    assert "lmsbridge-sync-courses" in listed
+    sync = run_tutor(configured_root, "k8s", "do", "lmsbridge-sync-courses", "--help").stdout
+    assert "Send every course run to the connected catalogs" in sync
 
 
 FAKE_TOOL = """#!{python}

@@ -9,7 +9,7 @@ from tutor import env as tutor_env
 from tutor import exceptions, fmt, serialize
 
 from .errors import ConfigError
-from .templating import plan_for
+from .tutor_callbacks import load_plan as config_plan
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -32,10 +32,7 @@ def load_unchecked(root: str) -> dict[str, Any]:
 
 def load_plan(root: str) -> "tuple[Plan, str]":
     config = tutor_config.load(root)
-    try:
-        return plan_for(config), str(config.get("LMSBRIDGE_SECRET_SEED", ""))
-    except ConfigError as exc:
-        raise exceptions.TutorError(f"lmsbridge: {exc}") from None
+    return config_plan(config), str(config.get("LMSBRIDGE_SECRET_SEED", ""))
 
 
 @click.group(name="lmsbridge", help="Apps connected to Open edX: status, credentials, checks.")

@@ -12,14 +12,15 @@ from .config import DEFAULTS, OVERRIDES, UNIQUE
 from .escaping import python_literal, yaml_value
 from .templating import plan_from_template
 from .tutor_callbacks import (
+    INIT_JOB_HELP,
     INIT_TASK_PATH,
+    SYNC_JOB_HELP,
     SYNC_TASK_PATH,
     copy_openedx_app,
+    do_job,
     images_to_build,
-    init_job,
     remove_rendered_files,
     report_after_save,
-    sync_courses_job,
     validate_config,
 )
 
@@ -67,7 +68,12 @@ with open(os.path.join(TEMPLATES, *INIT_TASK_PATH), encoding="utf-8") as task_fi
 with open(os.path.join(TEMPLATES, *SYNC_TASK_PATH), encoding="utf-8") as task_file:
     SYNC_TASK = task_file.read()
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", INIT_TASK))
-hooks.Filters.CLI_DO_COMMANDS.add_items([init_job(INIT_TASK), sync_courses_job(SYNC_TASK)])
+hooks.Filters.CLI_DO_COMMANDS.add_items(
+    [
+        do_job("lmsbridge-init", "lms", INIT_TASK, INIT_JOB_HELP),
+        do_job("lmsbridge-sync-courses", "cms", SYNC_TASK, SYNC_JOB_HELP),
+    ]
+)
 
 ########## Images: the openedx image must contain the backends, so `launch` builds it.
 hooks.Filters.IMAGES_BUILD_REQUIRED.add()(images_to_build)

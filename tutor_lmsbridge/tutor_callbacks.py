@@ -69,32 +69,24 @@ def copy_openedx_app(env_root: str, config: dict[str, Any]) -> None:
     )
 
 
-def init_job(init_task: str) -> click.Command:
-    """`tutor local|dev|k8s do lmsbridge-init`: the init task, on demand."""
+def do_job(name: str, service: str, task: str, help_text: str) -> click.Command:
+    """A `tutor local|dev|k8s do NAME` job that runs ``task`` in ``service``'s container."""
 
-    @click.command(
-        "lmsbridge-init",
-        help="Create or update the Open edX objects the connected apps need (service users, "
-        "OAuth2 applications, tokens, provider configurations). Safe to re-run.",
-    )
-    def lmsbridge_init() -> list[tuple[str, str]]:
-        return [("lms", init_task)]
+    @click.command(name, help=help_text)
+    def job() -> list[tuple[str, str]]:
+        return [(service, task)]
 
-    return lmsbridge_init
+    return job
 
 
-def sync_courses_job(sync_task: str) -> click.Command:
-    """`tutor local|dev|k8s do lmsbridge-sync-courses`: the initial full course-run sync."""
-
-    @click.command(
-        "lmsbridge-sync-courses",
-        help="Send every course run to the connected catalogs (Richie): the initial full sync. "
-        "Afterwards Studio sends each course when it is published.",
-    )
-    def lmsbridge_sync_courses() -> list[tuple[str, str]]:
-        return [("cms", sync_task)]
-
-    return lmsbridge_sync_courses
+INIT_JOB_HELP = (
+    "Create or update the Open edX objects the connected apps need (service users, OAuth2 "
+    "applications, tokens, provider configurations). Safe to re-run."
+)
+SYNC_JOB_HELP = (
+    "Send every course run to the connected catalogs (Richie): the initial full sync. "
+    "Afterwards Studio sends each course when it is published."
+)
 
 
 def images_to_build(images: list[str], context_name: str) -> list[str]:
