@@ -8,7 +8,7 @@ import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -226,9 +226,9 @@ def sync_targets(base: str, **extra: Any) -> list[dict[str, Any]]:
 class Course:
     def __init__(self, number: int = 0) -> None:
         self.id = f"course-v1:edX+C{number}+run" if number else COURSE_ID
-        self.start = datetime(2030, 1, 1, tzinfo=UTC)
-        self.end = datetime(2030, 6, 1, tzinfo=UTC)
-        self.enrollment_start = datetime(2029, 12, 1, tzinfo=UTC)
+        self.start = datetime(2030, 1, 1, tzinfo=timezone.utc)
+        self.end = datetime(2030, 6, 1, tzinfo=timezone.utc)
+        self.enrollment_start = datetime(2029, 12, 1, tzinfo=timezone.utc)
         self.enrollment_end = None
         self.language = "fr"
 
