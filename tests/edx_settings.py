@@ -99,6 +99,21 @@ class Anything:
         return iter(())
 
 
+class FeaturesProxy(dict[str, Any]):
+    """edx-platform's FEATURES compatibility proxy (Verawood): FEATURES["X"] = v sets the flat
+    setting X in the settings module it was created for."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        super().__init__()
+        self.namespace = namespace
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.namespace[key] = value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.namespace[key]
+
+
 class SettingsNamespace(dict[str, Any]):
     """Module namespace whose unknown names are placeholders (builtins still resolve)."""
 
@@ -152,6 +167,12 @@ def load_lms_settings(
         "xmodule.modulestore.modulestore_settings": _settings_module(
             "xmodule.modulestore.modulestore_settings",
             {"update_module_store_settings": lambda *args, **kwargs: None},
+        ),
+        "openedx": _settings_module("openedx", {}),
+        "openedx.core": _settings_module("openedx.core", {}),
+        "openedx.core.lib": _settings_module("openedx.core.lib", {}),
+        "openedx.core.lib.features_setting_proxy": _settings_module(
+            "openedx.core.lib.features_setting_proxy", {"FeaturesProxy": FeaturesProxy}
         ),
         "codejail": _settings_module("codejail", {"jail_code": Anything()}),
         "codejail.jail_code": _settings_module("codejail.jail_code", {"configure": Anything()}),

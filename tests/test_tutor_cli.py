@@ -99,6 +99,7 @@ def test_runs_alongside_tutor_mfe(tmp_path: Path) -> None:
         settings = load_lms_settings(env, mode, tmp_path)
         assert "MFE_CONFIG" in settings
         assert settings["MITX_REDIRECT_ENABLED"] is True
+        assert settings["ENABLE_AUTHN_MICROFRONTEND"] is False
 
 
 def test_redirect_off_leaves_the_authn_mfe_alone(tmp_path: Path) -> None:
@@ -106,8 +107,10 @@ def test_redirect_off_leaves_the_authn_mfe_alone(tmp_path: Path) -> None:
     run_tutor(
         tmp_path, "config", "save", *set_args({**MITXONLINE, "LMSBRIDGE_LOGIN_REDIRECT": "off"})
     )
-    source = (tmp_path / "env/apps/openedx/settings/lms/production.py").read_text()
-    assert "ENABLE_AUTHN_MICROFRONTEND = False" not in source
+    for mode in ("production", "development"):
+        settings = load_lms_settings(tmp_path / "env", mode, tmp_path)
+        assert settings["ENABLE_AUTHN_MICROFRONTEND"] is True  # tutor-mfe's value stands
+        assert settings["MITX_REDIRECT_ENABLED"] is False
 
 
 def test_do_command_and_init_task_are_registered(configured_root: Path) -> None:
