@@ -54,6 +54,7 @@ setup(
             "types-PyYAML",
             "Django>=5.2,<5.3",
             "packaging",
+            "docutils",
             "django-oauth-toolkit==1.7.1",
             "oauthlib>=3.1,<4",
             "django-config-models==2.9.0",

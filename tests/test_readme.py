@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tutor_lmsbridge.apps import app_key_prefix, read_bridge
+from tutor_lmsbridge.apps import read_bridge
 from tutor_lmsbridge.config import DEFAULTS, UNIQUE
 from tutor_lmsbridge.config_reader import ConfigReader
+from tutor_lmsbridge.model import app_key_prefix
 
 from .samples import PLATFORM
 from .test_rendered_settings import HOSTILE_BASE
@@ -35,3 +36,18 @@ def test_every_per_app_setting_is_documented() -> None:
     missing = sorted(settings - documented())
     assert missing == []
     assert len(settings) >= 38
+
+
+def test_readme_is_valid_restructuredtext() -> None:
+    """PyPI renders it as long_description; a warning there is a broken page."""
+    import docutils.core
+
+    assert len(README) < 60_000
+    docutils.core.publish_doctree(
+        README, settings_overrides={"report_level": 2, "halt_level": 2, "warning_stream": False}
+    )
+
+
+def test_readme_shows_the_two_setup_commands() -> None:
+    assert "    make demo    #" in README
+    assert "    make test    #" in README

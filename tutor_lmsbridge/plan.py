@@ -6,7 +6,7 @@ The settings patches, the requirements file, the init job, ``tutor lmsbridge sta
 
 from typing import Any, NamedTuple
 
-from .apps import Bridge, ConnectedApp
+from .model import Bridge, ConnectedApp
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).

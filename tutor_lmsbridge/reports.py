@@ -7,11 +7,11 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .apps import ConnectedApp
 from .catalog import richie_backend_entry
 from .errors import ConfigError
 from .escaping import python_literal
 from .masking import mask, secret_values
+from .model import ConnectedApp
 from .plan import Plan
 from .templating import plan_for
 

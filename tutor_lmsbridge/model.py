@@ -1,0 +1,121 @@
+"""The typed model of the applications connected to this Open edX (no logic, no Tutor).
+
+``apps.read_bridge`` builds it from the configuration; ``plan.build_plan`` turns it into the
+objects and settings Open edX needs.
+"""
+
+import re
+from typing import NamedTuple
+
+from .config_reader import PREFIX
+from .presets import Backend, Preset
+from .urls import BaseUrl
+
+
+class Platform(NamedTuple):
+    """The Open edX side, from Tutor's own settings."""
+
+    lms_host: str
+    cms_host: str
+    https: bool
+
+    def lms_url(self, dev: bool = False) -> str:
+        if dev:
+            return f"http://{self.lms_host}:8000"
+        return f"{'https' if self.https else 'http'}://{self.lms_host}"
+
+
+class IdentityProvider(NamedTuple):
+    """Direction A: Open edX logs learners in through this app (a social-auth backend)."""
+
+    backend: Backend
+    requirement: str  # "" when the backend already ships in the image
+    client_id: str
+    client_secret: str
+    title: str
+    slug: str
+    visible: bool
+    skip_hinted_login_dialog: bool
+    skip_registration_form: bool
+    skip_email_verification: bool
+    sync_learner_profile_data: bool
+    enable_sso_id_verification: bool
+    other_settings: dict[str, str]
+
+    @property
+    def ready(self) -> bool:
+        """False until the operator pastes the client the external app created."""
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def login_path(self) -> str:
+        return f"/auth/login/{self.backend.name}/?auth_entry=login"
+
+
+class ApiClient(NamedTuple):
+    """Direction B: this app calls Open edX (OAuth2 application + service user + token)."""
+
+    service_username: str
+    service_email: str
+    application_name: str
+    client_id: str
+    client_secret: str
+    redirect_uris: tuple[str, ...]
+    token: str | None  # the service token, for presets whose app calls the API
+    token_scopes: tuple[str, ...]
+    token_expires: str  # ISO date
+
+
+class CatalogSide(NamedTuple):
+    """A course catalog (Richie) Open edX serves: API key, cross-domain CSRF, course sync."""
+
+    api_token: str  # Open edX's EDX_API_KEY, sent by Richie as X-Edx-Api-Key
+    sync: bool  # send published course runs to the catalog
+    sync_secrets: tuple[str, ...]  # the first signs; all go to RICHIE_COURSE_RUN_SYNC_SECRETS
+    sync_timeout: int  # seconds per request
+    csrf_cookie_name: str
+    csrf_cookie_domain: str  # ".example.com": the LMS and the catalog are under it
+
+    @property
+    def sync_path(self) -> str:
+        return "/api/v1.0/course-runs-sync/"
+
+
+class ConnectedApp(NamedTuple):
+    name: str
+    preset: Preset
+    url: BaseUrl  # what the learner's browser reaches
+    internal_url: BaseUrl  # what the LMS container reaches
+    logout_url: str
+    provider: IdentityProvider | None  # None: the preset does not use direction A
+    client: ApiClient | None
+    catalog: CatalogSide | None = None
+
+    @property
+    def key_prefix(self) -> str:
+        return app_key_prefix(self.name)
+
+
+class Bridge(NamedTuple):
+    platform: Platform
+    apps: tuple[ConnectedApp, ...]
+    login_redirect_app: ConnectedApp | None
+    redirect_allow: tuple[str, ...]
+    authn_mfe_bypass: bool
+    allow_public_account_creation: bool
+    skip_email_validation: bool
+    registration_fields: dict[str, str]
+    companion_requirement: str = ""
+    warnings: tuple[tuple[str, str], ...] = ()  # (key, what to do)
+
+
+def email_domain(lms_host: str) -> str:
+    """LMS_HOST when it is a DNS name; an IP address or a bare host name would make an invalid
+    address, so the reserved .invalid domain stands in (nothing is ever mailed to it)."""
+    if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", lms_host):
+        return lms_host
+    return "lmsbridge.invalid"
+
+
+def app_key_prefix(name: str) -> str:
+    return f"{PREFIX}{name.upper()}_"

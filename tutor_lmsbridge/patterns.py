@@ -1,0 +1,50 @@
+"""What configured values may look like: the patterns and vocabularies the readers check."""
+
+APP_NAME_RE = r"[a-z][a-z0-9]{1,29}"
+# First words of the global keys: an app with such a name would have ambiguous keys.
+RESERVED_APP_NAMES = frozenset(
+    {"apps", "login", "authn", "allow", "skip", "registration", "companion", "secret"}
+)
+BACKEND_NAME_RE = r"[a-z0-9][a-z0-9_-]{0,49}"
+SLUG_RE = r"[a-z0-9][a-z0-9_-]{0,29}"
+USERNAME_RE = r"[A-Za-z0-9_.@+-]{2,30}"
+EMAIL_RE = r"[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[^@\s]+@[A-Za-z0-9-]+"
+CLASS_PATH_RE = r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+"
+# Printable ASCII without spaces: what OAuth2 client ids, secrets and tokens are made of.
+CREDENTIAL_RE = r"[\x21-\x7e]{1,255}"
+# A pip requirement: name, optional extras, optional version specifiers (no URL, no marker).
+REQUIREMENT_RE = (
+    r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?"
+    r"\s*((==|>=|<=|~=|!=|<|>)\s*[A-Za-z0-9.*+!-]+\s*,?\s*)*"
+)
+SCOPE_RE = r"[A-Za-z0-9_:.-]{1,64}"
+DATE_RE = r"\d{4}-\d{2}-\d{2}"
+# Modules whose backends edx-platform's image already has (python-social-auth core and
+# edx-platform's own third_party_auth backends).
+IMAGE_BACKEND_MODULES = ("social_core.backends.", "common.djangoapps.third_party_auth.")
+REGISTRATION_FIELD_NAMES = frozenset(
+    {
+        "city",
+        "confirm_email",
+        "country",
+        "gender",
+        "goals",
+        "honor_code",
+        "level_of_education",
+        "mailing_address",
+        "state",
+        "terms_of_service",
+        "year_of_birth",
+        "profession",
+        "specialty",
+        "marketing_emails_opt_in",
+    }
+)
+REGISTRATION_FIELD_VALUES = ("required", "optional", "optional-exposed", "hidden")
+# Paths anonymous learners may reach without being sent to the identity provider: the
+# companion-auth default, plus health checks. "/admin" and "/login" (the break-glass local
+# login) are part of the first one and can never be removed.
+ALWAYS_ALLOWED_PATHS = (
+    r"^/(admin|auth|login|logout|register|api|oauth2|user_api)",
+    r"^/heartbeat",
+)
