@@ -85,10 +85,8 @@ def _read_platform(reader: ConfigReader) -> Platform:
     lms_host = reader.platform("LMS_HOST")
     if not isinstance(lms_host, str) or not lms_host:
         raise ConfigError("LMS_HOST", "is not set", "set Tutor's LMS_HOST")
-    cms_host = reader.platform("CMS_HOST")
     return Platform(
         lms_host=lms_host,
-        cms_host=cms_host if isinstance(cms_host, str) else "",
         https=bool(reader.platform("ENABLE_HTTPS")),
     )
 

@@ -16,7 +16,6 @@ class Platform(NamedTuple):
     """The Open edX side, from Tutor's own settings."""
 
     lms_host: str
-    cms_host: str
     https: bool
 
     def lms_url(self, dev: bool = False) -> str:

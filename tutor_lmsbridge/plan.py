@@ -7,6 +7,7 @@ The settings patches, the requirements file, the init job, ``tutor lmsbridge sta
 from typing import Any, NamedTuple
 
 from .model import Bridge, ConnectedApp
+from .presets import PROVIDER_FLAGS
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
@@ -176,12 +177,8 @@ def build_plan(bridge: Bridge) -> Plan:
             slug=p.slug,
             key=p.client_id,
             visible=p.visible,
-            skip_hinted_login_dialog=p.skip_hinted_login_dialog,
-            skip_registration_form=p.skip_registration_form,
-            skip_email_verification=p.skip_email_verification,
-            sync_learner_profile_data=p.sync_learner_profile_data,
-            enable_sso_id_verification=p.enable_sso_id_verification,
             other_settings={**p.other_settings, MANAGED_MARKER: app.name},
+            **{flag: getattr(p, flag) for flag in PROVIDER_FLAGS},
         )
         for app, p in ready
     )

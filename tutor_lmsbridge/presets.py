@@ -33,6 +33,16 @@ BACKENDS: dict[str, Backend] = {
 
 COMPANION_AUTH_REQUIREMENT = "openedx-companion-auth==1.3.0"
 
+# OAuth2ProviderConfig's booleans the plugin manages, each LMSBRIDGE_<APP>_<FLAG> (true by
+# default, as in the manual procedure). VISIBLE is separate: its default depends on the preset.
+PROVIDER_FLAGS = (
+    "skip_hinted_login_dialog",
+    "skip_registration_form",
+    "skip_email_verification",
+    "sync_learner_profile_data",
+    "enable_sso_id_verification",
+)
+
 
 class Preset(NamedTuple):
     name: str

@@ -13,7 +13,7 @@ from .patterns import (
     REQUIREMENT_RE,
     SLUG_RE,
 )
-from .presets import BACKENDS, Backend, Preset
+from .presets import BACKENDS, PROVIDER_FLAGS, Backend, Preset
 from .urls import BaseUrl, parse_base_url
 
 
@@ -91,16 +91,7 @@ def read_provider(
         pattern=CREDENTIAL_RE,
         fix="paste the client secret the app printed",
     )
-    flags = {
-        flag: reader.flag(f"{prefix}{flag.upper()}", True)
-        for flag in (
-            "skip_hinted_login_dialog",
-            "skip_registration_form",
-            "skip_email_verification",
-            "sync_learner_profile_data",
-            "enable_sso_id_verification",
-        )
-    }
+    flags = {flag: reader.flag(f"{prefix}{flag.upper()}", True) for flag in PROVIDER_FLAGS}
     title = reader.text(
         f"{prefix}PROVIDER_NAME", preset.title, max_length=50, fix="use at most 50 characters"
     )

@@ -19,7 +19,7 @@ from .config_reader import PREFIX
 from .plan import Plan, build_plan
 
 # Tutor core values the model reads.
-PLATFORM_KEYS = ("LMS_HOST", "CMS_HOST", "ENABLE_HTTPS")
+PLATFORM_KEYS = ("LMS_HOST", "ENABLE_HTTPS")
 
 _cache: dict[str, Plan] = {}
 

@@ -75,7 +75,3 @@ def parent_domain(host: str) -> str:
     """The registrable-looking parent of a host: "lms.example.com" -> "example.com"."""
     labels = host.split(".")
     return ".".join(labels[1:]) if len(labels) > 2 else host
-
-
-def is_ip(host: str) -> bool:
-    return bool(re.fullmatch(r"[0-9.]+", host))

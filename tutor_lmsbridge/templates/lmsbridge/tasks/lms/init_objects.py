@@ -218,29 +218,19 @@ def ensure_provider(spec: dict[str, Any], provider_model: Any, site: Any, report
     desired = {field: spec[field] for field in PROVIDER_FIELDS}
     desired.update({"site_id": site.pk, "backend_name": spec["backend_name"], "secret": ""})
     current = current_provider(provider_model, site, spec["backend_name"], spec["slug"])
+    if current is not None:
+        changed = [field for field, value in desired.items() if getattr(current, field) != value]
+        if load_json(current.other_settings) != spec["other_settings"]:
+            changed.append("other_settings")
+        if not changed:
+            report.line("provider", name, "unchanged")
+            return
+    other_settings = json.dumps(spec["other_settings"], indent=2, sort_keys=True)
+    insert_provider_row(current, provider_model, {**desired, "other_settings": other_settings})
     if current is None:
-        insert_provider_row(
-            None,
-            provider_model,
-            {
-                **desired,
-                "other_settings": json.dumps(spec["other_settings"], indent=2, sort_keys=True),
-            },
-        )
         report.line("provider", name, "created")
-        return
-    changed = [field for field, value in desired.items() if getattr(current, field) != value]
-    if load_json(current.other_settings) != spec["other_settings"]:
-        changed.append("other_settings")
-    if not changed:
-        report.line("provider", name, "unchanged")
-        return
-    insert_provider_row(
-        current,
-        provider_model,
-        {**desired, "other_settings": json.dumps(spec["other_settings"], indent=2, sort_keys=True)},
-    )
-    report.line("provider", name, "updated", changed)
+    else:
+        report.line("provider", name, "updated", changed)
 
 
 def disable_removed_providers(
