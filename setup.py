@@ -2,7 +2,7 @@
 
 import os
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = os.path.abspath(os.path.dirname(__file__))
 
@@ -28,18 +28,22 @@ setup(
     "MITxOnline, MITxPro, Richie or any OAuth2/OIDC provider",
     long_description=load_readme(),
     long_description_content_type="text/x-rst",
-    license="AGPLv3",
-    # The Open edX app under openedx_app/ is data for the image, not part of this package.
-    packages=find_packages(exclude=["tests*", "benchmarks*", "tutor_lmsbridge.openedx_app*"]),
+    license="AGPL-3.0-only",
+    # Every folder under tutor_lmsbridge/ ships: the code, and as data the patches, the
+    # templates and the Open edX app (openedx_app/, copied into the image's build context,
+    # never imported here). Listing them all as packages keeps setuptools from warning that
+    # data folders are "absent from the packages configuration".
+    packages=find_namespace_packages(include=["tutor_lmsbridge", "tutor_lmsbridge.*"]),
     include_package_data=True,
-    package_data={
-        "tutor_lmsbridge": ["py.typed", "patches/*", "templates/**/*", "openedx_app/**/*"]
-    },
+    package_data={"": ["*", "**/*"]},
+    exclude_package_data={"": ["__pycache__", "*.pyc"]},
     python_requires=">=3.10",
     install_requires=[
         "tutor>=22.0.0,<23.0.0",
         "click>=8.0",
         "jinja2>=3.0",
+        # The oauth2 preset checks backend classes with social-auth-core itself.
+        "social-auth-core>=4.5,<5",
     ],
     extras_require={
         # Everything the test suite runs for real: the Open edX-side packages the plugin
@@ -71,7 +75,6 @@ setup(
         "Development Status :: 4 - Beta",
         "Framework :: Django",
         "Intended Audience :: System Administrators",
-        "License :: OSI Approved :: GNU Affero General Public License v3",
         "Operating System :: OS Independent",
         "Programming Language :: Python :: 3",
     ],

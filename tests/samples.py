@@ -8,7 +8,7 @@ PLATFORM: dict[str, Any] = {
     "LMS_HOST": "local.openedx.io",
     "CMS_HOST": "studio.local.openedx.io",
     "ENABLE_HTTPS": False,
-    "LMSBRIDGE_SECRET_SEED": "seed-for-tests-0123456789abcdef",
+    "LMSBRIDGE_SECRET_SEED": "seed-for-tests-0123456789abcdef-0123456789",
 }
 
 MITXONLINE: dict[str, Any] = {
@@ -25,6 +25,14 @@ MITXPRO: dict[str, Any] = {
     "LMSBRIDGE_MITXPRO_BACKEND": "mitxpro-oauth2",
     "LMSBRIDGE_MITXPRO_CLIENT_ID": "mitxpro-client-id",
     "LMSBRIDGE_MITXPRO_CLIENT_SECRET": "mitxpro-client-secret-value",
+}
+
+OIDC: dict[str, Any] = {
+    "LMSBRIDGE_APPS": ["sso"],
+    "LMSBRIDGE_SSO_PRESET": "oidc",
+    "LMSBRIDGE_SSO_URL": "https://sso.example.edu/realms/learn",
+    "LMSBRIDGE_SSO_CLIENT_ID": "openedx",
+    "LMSBRIDGE_SSO_CLIENT_SECRET": "oidc-secret-value",
 }
 
 KEYCLOAK: dict[str, Any] = {
@@ -62,7 +70,7 @@ def combine(*configs: dict[str, Any]) -> dict[str, Any]:
 def several_apps(count: int) -> dict[str, Any]:
     """``count`` connected apps named app1, app2... (scale tests and benchmarks): the two
     MITx presets with both directions, then alternately a MITx-like app used only as an API
-    client and a generic OIDC provider with its own backend name."""
+    client and an OpenID Connect provider (its own backend name: the app's)."""
     config: dict[str, Any] = {"LMSBRIDGE_APPS": [f"app{i}" for i in range(1, count + 1)]}
     for i in range(1, count + 1):
         prefix = f"LMSBRIDGE_APP{i}_"
@@ -75,14 +83,7 @@ def several_apps(count: int) -> dict[str, Any]:
             config[prefix + "LOGIN_PROVIDER"] = False
             continue
         else:
-            config[prefix + "PRESET"] = "oauth2"
-            config[prefix + "BACKEND"] = f"idp{i}"
-            config[prefix + "BACKEND_CLASS"] = (
-                "social_core.backends.open_id_connect.OpenIdConnectAuth"
-            )
-            config[prefix + "DISCOVERY_URL"] = (
-                f"https://app{i}.example.com/.well-known/openid-configuration"
-            )
+            config[prefix + "PRESET"] = "oidc"
         config[prefix + "CLIENT_ID"] = f"client-{i}"
         config[prefix + "CLIENT_SECRET"] = f"secret-{i}"
     return config

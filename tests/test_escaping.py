@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutor_lmsbridge.escaping import UnsafeValueError, python_literal, yaml_value
+from tutor_lmsbridge.output.escaping import UnsafeValueError, python_literal, yaml_value
 
 HOSTILE = [
     "'",
@@ -87,7 +87,7 @@ def test_any_plain_value_round_trips(value: Any) -> None:
 
 
 def test_masking_replaces_whole_tokens_only() -> None:
-    from tutor_lmsbridge.masking import MASK, mask
+    from tutor_lmsbridge.output.masking import MASK, mask
 
     assert mask("token=abc123 x abc1234", ["abc123"]) == f"token={MASK} x abc1234"
     assert mask("openedx x", ["x"]) == f"openedx {MASK}"

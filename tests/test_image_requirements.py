@@ -11,8 +11,8 @@ import inspect
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from tutor_lmsbridge.plan import OPENEDX_PLUGIN_PATH
-from tutor_lmsbridge.templating import plan_for
+from tutor_lmsbridge.core.pipeline import plan_for
+from tutor_lmsbridge.core.presets import OPENEDX_PLUGIN_PATH
 
 from .samples import MITXONLINE, MITXPRO, PLATFORM, RICHIE, combine
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tutor_lmsbridge.masking import secret_values
-from tutor_lmsbridge.templating import plan_for
+from tutor_lmsbridge.core.pipeline import plan_for
+from tutor_lmsbridge.output.masking import secret_values
 
 from .django_harness import LMS_SITE_ID
 from .edx_settings import load_lms_settings
@@ -113,16 +113,20 @@ def test_rendered_task_boots_the_lms_once_and_holds_no_secret(count: int, tmp_pa
     assert script.count("manage.py") == 1
     assert script.count("./manage.py lms shell") == 1
     plan = plan_for({**PLATFORM, **config})
-    secrets = secret_values(plan, SEED["LMSBRIDGE_SECRET_SEED"])
+    secrets = secret_values(plan)
     assert len(secrets) >= count
     for secret in secrets:
         assert secret not in script
-    # The Python is the shipped file, verbatim (Jinja did not touch it).
+    # The Python is the shipped file, verbatim (Jinja did not touch it), then one call whose
+    # argument is the plan's empty plan (constants only).
     source = (
         Path(__file__).parent.parent
         / "tutor_lmsbridge/templates/lmsbridge/tasks/lms/init_objects.py"
     ).read_text()
-    assert init_python(script).strip() == source.strip()
+    python = init_python(script)
+    assert python.startswith(source)
+    call = python[len(source) :].strip().splitlines()[-1]
+    assert call == f"run({plan.empty_init_data()!r})"
 
 
 def test_script_runs_in_a_posix_shell_heredoc(tmp_path: Path) -> None:

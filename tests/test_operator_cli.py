@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tutor_lmsbridge.masking import secret_values
-from tutor_lmsbridge.templating import plan_for
+from tutor_lmsbridge.core.pipeline import plan_for
+from tutor_lmsbridge.output.masking import secret_values
 
 from .provider_server import closed_port_url, provider_server, silent_listener
 from .samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine
@@ -31,7 +31,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def secrets() -> list[str]:
     plan = plan_for({**PLATFORM, **CONFIG})
-    return secret_values(plan, PLATFORM["LMSBRIDGE_SECRET_SEED"])
+    return secret_values(plan)
 
 
 def output(root: Path, *args: str, check: bool = True) -> str:
@@ -241,7 +241,9 @@ def test_check_reports_an_invalid_value_without_stopping(tmp_path: Path) -> None
     result = run_tutor(tmp_path, "lmsbridge", "check", check=False)
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith(
-        "ERROR   LMSBRIDGE_MITXONLINE_SLUG: 'Not A Slug' has characters that are not allowed. Fix:"
+        "ERROR   LMSBRIDGE_MITXONLINE_SLUG: 'Not A Slug' has characters or a form that is not "
+        "allowed: use lowercase letters, digits, - and _. Fix: tutor lmsbridge set "
+        "LMSBRIDGE_MITXONLINE_SLUG=sso"
     )
 
 

@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 import yaml
 
-from tutor_lmsbridge.apps import read_bridge
-from tutor_lmsbridge.config_reader import ConfigReader
-from tutor_lmsbridge.errors import ConfigError
-from tutor_lmsbridge.plan import build_plan
-from tutor_lmsbridge.templating import plan_for
+from tutor_lmsbridge.core import value_types as kinds
+from tutor_lmsbridge.core.errors import ConfigError
+from tutor_lmsbridge.core.keys import APP_KEYS, GLOBAL_KEYS, Key
+from tutor_lmsbridge.core.pipeline import plan_for
+from tutor_lmsbridge.core.plan import build_plan
+from tutor_lmsbridge.core.presets import PRESETS
+from tutor_lmsbridge.core.read_bridge import read_bridge
 
 from .edx_settings import EDX_DEFAULT_BACKENDS, load_lms_settings
-from .samples import KEYCLOAK, MITXONLINE, MITXPRO, PLATFORM, RICHIE, combine
+from .samples import KEYCLOAK, MITXONLINE, MITXPRO, OIDC, PLATFORM, RICHIE, combine
 from .tutor_helpers import render_env
 
 COMPANION_MIDDLEWARE = "openedx_companion_auth.middleware.RedirectAnonymousUsersToLoginMiddleware"
@@ -146,7 +148,7 @@ PAYLOADS = [
     'x","PWNED":"1',
 ]
 HOSTILE_BASE = {
-    **combine(MITXONLINE, KEYCLOAK, RICHIE),
+    **combine(MITXONLINE, KEYCLOAK, RICHIE, OIDC),
     # Every optional string key, so that each one reaches the templates.
     "LMSBRIDGE_MITXONLINE_PROVIDER_NAME": "MITx Online",
     "LMSBRIDGE_MITXONLINE_APPLICATION_NAME": "mitxonline-app",
@@ -177,32 +179,47 @@ HOSTILE_BASE = {
 }
 
 
+# Kinds whose values are text somewhere (a string, list items, mapping values).
+TEXT_KINDS = {kind for kind in kinds.PARSERS if kind not in (kinds.BOOLEAN, kinds.INTEGER)}
+HOSTILE_APPS = {"mitxonline": "mitxonline", "keycloak": "oauth2", "richie": "richie", "sso": "oidc"}
+
+
 def used_string_keys() -> list[str]:
-    reader = ConfigReader({**PLATFORM, **HOSTILE_BASE})
-    read_bridge({**PLATFORM, **HOSTILE_BASE}, reader)
-    return sorted(
-        key
-        for key in reader.read_keys
-        if isinstance(HOSTILE_BASE.get(key), (str, list, dict)) and key != "LMSBRIDGE_APPS"
-    )
+    """Every text-holding key of the catalog, for every app of HOSTILE_BASE its preset uses."""
+    keys = [key.name() for key in GLOBAL_KEYS if key.kind in TEXT_KINDS and key.setting != "APPS"]
+    for app, preset in HOSTILE_APPS.items():
+        keys += [
+            key.name(app)
+            for key in APP_KEYS
+            if key.kind in TEXT_KINDS and key.applies(PRESETS[preset]) and key.setting != "PRESET"
+        ]
+    return sorted(keys)
+
+
+def spec(name: str) -> Key:
+    from tutor_lmsbridge.core.keys import spec_for
+
+    found = spec_for(name)
+    assert found is not None, name
+    return found
 
 
 def with_payload(key: str, payload: str) -> Any:
-    value = HOSTILE_BASE[key]
-    if isinstance(value, list):
+    kind = spec(key).kind
+    if kind in (kinds.LIST, kinds.SECRET_LIST, kinds.REGEX_LIST):
         return [payload]
-    if isinstance(value, dict):
+    if kind in (kinds.MAPPING, kinds.JSON_MAPPING):
+        value = HOSTILE_BASE.get(key) or {"PAYLOAD": "x"}
         return {name: payload for name in value}
     return payload
 
 
 def test_every_string_key_is_covered() -> None:
-    keys = used_string_keys()
-    # A new key that reads text must be added to HOSTILE_BASE to be covered.
-    assert len(keys) >= 25
-    assert "LMSBRIDGE_MITXONLINE_CLIENT_SECRET" in keys
-    assert "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS" in keys
-    assert "LMSBRIDGE_RICHIE_SYNC_SECRETS" in keys
+    """Each text-holding setting of the catalog reaches the templates through some app."""
+    covered = {spec(key).setting for key in used_string_keys()}
+    wanted = {k.setting for k in APP_KEYS if k.kind in TEXT_KINDS and k.setting != "PRESET"}
+    assert wanted - covered == set()
+    assert set(HOSTILE_BASE["LMSBRIDGE_APPS"]) == set(HOSTILE_APPS)
 
 
 def assert_inert(env: Path, tmp_path: Path) -> list[Any]:
@@ -253,7 +270,7 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
         if "LMSBRIDGE_MITXONLINE_CLIENT_SECRET" in accepted:
             assert settings["SOCIAL_AUTH_OAUTH_SECRETS"]["ol-oauth2"] == payload
         if "LMSBRIDGE_MITXONLINE_PROVIDER_NAME" in accepted:
-            assert plan["providers"][0]["name"] == payload
+            assert plan["providers"][0]["fields"]["name"] == payload
         if "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS" in accepted:
             assert plan["providers"][1]["other_settings"]["PUBLIC_KEY"] == payload
         if "LMSBRIDGE_RICHIE_API_TOKEN" in accepted:

@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 import pytest
 from richie.apps.courses.utils import get_signature
 
-from tutor_lmsbridge.apps import read_bridge
-from tutor_lmsbridge.catalog import course_regex
-from tutor_lmsbridge.reports import credential_items
-from tutor_lmsbridge.templating import plan_for
+from tutor_lmsbridge.core.pipeline import plan_for
+from tutor_lmsbridge.core.read_bridge import read_bridge
+from tutor_lmsbridge.core.richie_routing import course_regex
+from tutor_lmsbridge.output.reports import credential_items
 
 from .edx_settings import load_lms_settings
 from .provider_server import closed_port_url, silent_listener

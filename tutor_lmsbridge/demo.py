@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from .masking import mask, secret_values
-from .templating import plan_for
+from .core.pipeline import plan_for
+from .output.masking import mask, secret_values
 
 # The MITxOnline example of the README (the seed procedure's hosts and ports).
 DEMO_SETTINGS: dict[str, Any] = {
@@ -75,7 +75,7 @@ def main() -> None:
         tutor(root, "config", "save", *sets)
         config = yaml.safe_load((root / "config.yml").read_text())
         plan = plan_for({"LMS_HOST": "local.openedx.io", **config})
-        secrets = secret_values(plan, config.get("LMSBRIDGE_SECRET_SEED", ""))
+        secrets = secret_values(plan)
         for key, value in DEMO_SETTINGS.items():
             print(f"  {key} = {mask(json.dumps(value), secrets)}")
 

@@ -7,15 +7,15 @@ from glob import glob
 
 from tutor import hooks
 
-from .cli import lmsbridge as lmsbridge_command_group
-from .config import DEFAULTS, OVERRIDES, UNIQUE
-from .escaping import python_literal, yaml_value
-from .templating import plan_from_template
-from .tutor_callbacks import (
+from .core.keys import tutor_defaults, tutor_unique
+from .glue import tutor_input
+from .glue.callbacks import (
     INIT_JOB_HELP,
     INIT_TASK_PATH,
     SYNC_JOB_HELP,
     SYNC_TASK_PATH,
+    before_init_tasks,
+    before_rendering,
     copy_openedx_app,
     do_job,
     images_to_build,
@@ -23,19 +23,23 @@ from .tutor_callbacks import (
     report_after_save,
     validate_config,
 )
+from .glue.cli import lmsbridge as lmsbridge_command_group
+from .glue.templating import plan_from_template
+from .output.escaping import python_literal, yaml_value
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(HERE, "templates")
 
-########## Configuration
-hooks.Filters.CONFIG_DEFAULTS.add_items(
-    [(f"LMSBRIDGE_{key}", value) for key, value in DEFAULTS.items()]
-)
-hooks.Filters.CONFIG_UNIQUE.add_items(
-    [(f"LMSBRIDGE_{key}", value) for key, value in UNIQUE.items()]
-)
-hooks.Filters.CONFIG_OVERRIDES.add_items(list(OVERRIDES.items()))
+########## Configuration: the global keys of the key catalog (core/keys.py). Tutor core
+########## values we change: none (never put a secret in CONFIG_OVERRIDES: Tutor prints them).
+hooks.Filters.CONFIG_DEFAULTS.add_items(tutor_defaults())
+hooks.Filters.CONFIG_UNIQUE.add_items(tutor_unique())
+# LMSBRIDGE_* values given as KEY=VALUE keep the type the catalog declares (0123 stays text).
+tutor_input.install()
+# An invalid configuration refuses rendering and jobs (and only them) before they start.
 hooks.Actions.CONFIG_LOADED.add()(validate_config)
+hooks.Filters.ENV_TEMPLATE_TARGETS.add()(before_rendering)
+hooks.Filters.CLI_DO_INIT_TASKS.add()(before_init_tasks)
 hooks.Actions.ENV_SAVED.add()(copy_openedx_app)
 hooks.Actions.ENV_SAVED.add()(report_after_save)
 # Before Tutor's own PLUGIN_UNLOADED callback (priority HIGH), which removes our hooks.

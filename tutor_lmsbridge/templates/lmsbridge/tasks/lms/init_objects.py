@@ -25,26 +25,6 @@ from django.contrib.sites.models import Site
 from django.db import transaction
 from oauth2_provider.models import get_access_token_model, get_application_model
 
-EMPTY_PLAN: dict[str, Any] = {
-    "marker": "lmsbridge_app",
-    "users": [],
-    "applications": [],
-    "tokens": [],
-    "providers": [],
-}
-PROVIDER_FIELDS = (
-    "enabled",
-    "name",
-    "slug",
-    "key",
-    "visible",
-    "skip_hinted_login_dialog",
-    "skip_registration_form",
-    "skip_email_verification",
-    "sync_learner_profile_data",
-    "enable_sso_id_verification",
-)
-
 
 class Report:
     """One line per object: created, updated (which fields) or unchanged. Never a value."""
@@ -214,10 +194,10 @@ def insert_provider_row(current: Any, provider_model: Any, values: dict[str, Any
 
 
 def ensure_provider(spec: dict[str, Any], provider_model: Any, site: Any, report: Report) -> None:
-    name = f"oa2-{spec['backend_name']}"
-    desired = {field: spec[field] for field in PROVIDER_FIELDS}
+    name = spec["provider_id"]
+    desired = dict(spec["fields"])
     desired.update({"site_id": site.pk, "backend_name": spec["backend_name"], "secret": ""})
-    current = current_provider(provider_model, site, spec["backend_name"], spec["slug"])
+    current = current_provider(provider_model, site, spec["backend_name"], desired["slug"])
     if current is not None:
         changed = [field for field, value in desired.items() if getattr(current, field) != value]
         if load_json(current.other_settings) != spec["other_settings"]:
@@ -253,11 +233,11 @@ def disable_removed_providers(
         settings_json = load_json(current.other_settings)
         if current.enabled and isinstance(settings_json, dict) and marker in settings_json:
             insert_provider_row(current, provider_model, {"enabled": False})
-            report.line("provider", f"oa2-{backend_name}", "disabled")
+            report.line("provider", f"{plan['provider_prefix']}-{backend_name}", "disabled")
 
 
-def run() -> None:
-    plan = getattr(settings, "LMSBRIDGE_INIT_PLAN", None) or EMPTY_PLAN
+def run(empty_plan: dict[str, Any]) -> None:
+    plan = getattr(settings, "LMSBRIDGE_INIT_PLAN", None) or empty_plan
     report = Report()
     with transaction.atomic():
         users = {spec["username"]: ensure_user(spec, report) for spec in plan["users"]}
@@ -278,6 +258,3 @@ def run() -> None:
             ensure_provider(spec, provider_model, site, report)
         disable_removed_providers(plan, provider_model, site, report)
     report.summary()
-
-
-run()

@@ -1,15 +1,17 @@
 """The typed model of the applications connected to this Open edX (no logic, no Tutor).
 
-``apps.read_bridge`` builds it from the configuration; ``plan.build_plan`` turns it into the
-objects and settings Open edX needs.
+``read_bridge.read_bridge`` builds it from the configuration; ``plan.build_plan`` turns it
+into the objects and settings Open edX needs.
 """
 
-import re
-from typing import NamedTuple
+from __future__ import annotations
 
-from .config_reader import PREFIX
+from typing import Any, NamedTuple
+
 from .presets import Backend, Preset
-from .urls import BaseUrl
+from .url_values import BaseUrl
+
+PREFIX = "LMSBRIDGE_"
 
 
 class Platform(NamedTuple):
@@ -34,12 +36,8 @@ class IdentityProvider(NamedTuple):
     title: str
     slug: str
     visible: bool
-    skip_hinted_login_dialog: bool
-    skip_registration_form: bool
-    skip_email_verification: bool
-    sync_learner_profile_data: bool
-    enable_sso_id_verification: bool
-    other_settings: dict[str, str]
+    flags: dict[str, bool]  # presets.PROVIDER_FLAGS
+    other_settings: dict[str, Any]
 
     @property
     def ready(self) -> bool:
@@ -106,14 +104,8 @@ class Bridge(NamedTuple):
     registration_fields: dict[str, str]
     companion_requirement: str = ""
     warnings: tuple[tuple[str, str], ...] = ()  # (key, what to do)
-
-
-def email_domain(lms_host: str) -> str:
-    """LMS_HOST when it is a DNS name; an IP address or a bare host name would make an invalid
-    address, so the reserved .invalid domain stands in (nothing is ever mailed to it)."""
-    if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", lms_host):
-        return lms_host
-    return "lmsbridge.invalid"
+    # Every secret value read (the catalog's secret kinds), longest first: for masking.
+    secrets: tuple[str, ...] = ()
 
 
 def app_key_prefix(name: str) -> str:

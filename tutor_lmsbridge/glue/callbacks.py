@@ -1,7 +1,9 @@
 """Functions Tutor calls through the hooks plugin.py registers.
 
-They translate between Tutor and the pure core: ConfigError becomes TutorError, so that an
-invalid value stops a command with one line before any file is rendered with it.
+They translate between Tutor and the pure core. An invalid configuration refuses every
+command that renders the env or runs a job, with one line naming the key and the fix, before
+anything is rendered or run; every other command (``tutor local stop``, ``logs``, ``config
+printvalue``, ``plugins disable``) keeps working and ends with that line as a warning.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from typing import Any
 import click
 from tutor import exceptions, fmt
 
-from . import pending
-from .errors import ConfigError
-from .plan import OPENEDX_PLUGIN_PATH, Plan
-from .templating import plan_for
+from ..core.errors import ConfigError
+from ..core.pipeline import plan_for
+from ..core.plan import Plan
+from ..core.presets import OPENEDX_PLUGIN_PATH
+from ..output import save_notices
+from .templating import command_syntax, presets, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
 SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
@@ -29,16 +33,58 @@ STATE_FILE = ("plugins", "lmsbridge", "last-save.json")  # under env/
 OPENEDX_APP_ENV = ("build", "openedx", "lmsbridge", "image", "openedx_plugin")  # under env/
 
 
+class _Gate:
+    """The verdict on the configuration the running command loaded (CONFIG_LOADED)."""
+
+    error: ConfigError | None = None
+    refused: bool = False
+
+
 def validate_config(config: dict[str, Any]) -> None:
-    """CONFIG_LOADED: refuse an invalid configuration before anything is rendered."""
-    load_plan(config)
+    """CONFIG_LOADED: judge the configuration; refuse later, where it would be used."""
+    _Gate.refused = False
+    try:
+        plan_for(config, presets())
+    except ConfigError as exc:
+        _Gate.error = exc
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.find_root().call_on_close(_warn_unless_refused)
+    else:
+        _Gate.error = None
+
+
+def _warn_unless_refused() -> None:
+    if _Gate.error is not None and not _Gate.refused:
+        fmt.echo_alert(
+            f"lmsbridge: {_Gate.error.line(command_syntax())} (until then, commands that "
+            "render the env or run a job refuse to)"
+        )
+
+
+def refuse_if_invalid() -> None:
+    """Stop a command that would render the env or run a job with an invalid config."""
+    if _Gate.error is not None:
+        _Gate.refused = True
+        raise exceptions.TutorError(f"lmsbridge: {_Gate.error.line(command_syntax())}")
+
+
+def before_rendering(targets: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """ENV_TEMPLATE_TARGETS, applied when `tutor config save` starts rendering: refuse
+    before the first file is written, so that the env is never half-rendered."""
+    refuse_if_invalid()
+    return targets
+
+
+def before_init_tasks(tasks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """CLI_DO_INIT_TASKS, applied when `do init` / `launch` collect the tasks: refuse before
+    the first one runs."""
+    refuse_if_invalid()
+    return tasks
 
 
 def load_plan(config: dict[str, Any]) -> Plan:
-    try:
-        return plan_for(config)
-    except ConfigError as exc:
-        raise exceptions.TutorError(f"lmsbridge: {exc}") from None
+    return tutor_plan(config)
 
 
 def report_after_save(env_root: str, config: dict[str, Any]) -> None:
@@ -47,11 +93,21 @@ def report_after_save(env_root: str, config: dict[str, Any]) -> None:
     and any pending configuration. "Once": compared with fingerprints of the previous save."""
     plan = load_plan(config)
     state_path = os.path.join(env_root, *STATE_FILE)
-    previous = pending.read_state(state_path)
-    current = pending.fingerprints(plan, str(config.get("LMSBRIDGE_SECRET_SEED", "")))
-    for line in pending.messages(plan, previous, current):
+    previous = save_notices.read_state(state_path)
+    current = save_notices.fingerprints(plan, str(config.get("LMSBRIDGE_SECRET_SEED", "")))
+    for line in save_notices.messages(plan, previous, current, launch_context()):
         fmt.echo_alert(f"lmsbridge: {line}")
-    pending.write_state(state_path, current)
+    save_notices.write_state(state_path, current)
+
+
+def launch_context() -> str | None:
+    """ "local", "dev" or "k8s" when the save is part of `tutor <context> launch`."""
+    context = click.get_current_context(silent=True)
+    words = context.command_path.split() if context is not None else []
+    for name in ("local", "dev", "k8s"):
+        if name in words[1:2]:
+            return name
+    return None
 
 
 def copy_openedx_app(env_root: str, config: dict[str, Any]) -> None:
@@ -59,7 +115,9 @@ def copy_openedx_app(env_root: str, config: dict[str, Any]) -> None:
     the requirements file installs it (a course catalog is connected)."""
     if OPENEDX_PLUGIN_PATH not in load_plan(config).requirements:
         return
-    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openedx_app")
+    source = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "openedx_app"
+    )
     target = os.path.join(env_root, *OPENEDX_APP_ENV)
     shutil.copytree(
         source,
@@ -74,6 +132,7 @@ def do_job(name: str, service: str, task: str, help_text: str) -> click.Command:
 
     @click.command(name, help=help_text)
     def job() -> list[tuple[str, str]]:
+        refuse_if_invalid()
         return [(service, task)]
 
     return job

@@ -4,17 +4,21 @@ The settings patches, the requirements file, the init job, ``tutor lmsbridge sta
 ``tutor lmsbridge credentials`` all read this one Plan, so they cannot disagree.
 """
 
+from __future__ import annotations
+
 from typing import Any, NamedTuple
 
-from .model import Bridge, ConnectedApp
-from .presets import PROVIDER_FLAGS
+from .connected_apps import Bridge, ConnectedApp
+from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
 MANAGED_MARKER = "lmsbridge_app"
-# The plugin's own Open edX app (course-run sync, /richie/ redirect), copied into the image's
-# build context and installed from there (source: tutor_lmsbridge/openedx_app).
-OPENEDX_PLUGIN_PATH = "/openedx/lmsbridge/openedx_plugin"
+# edx-platform's provider id of an OAuth2ProviderConfig: "oa2-<backend name>".
+OAUTH2_PROVIDER_PREFIX = "oa2"
+# The OAuth2ProviderConfig fields the init job sets from each ProviderConfig (the rest of a
+# row keeps what an operator set in Django admin).
+PROVIDER_FIELDS = ("enabled", "name", "slug", "key", "visible", *PROVIDER_FLAGS)
 
 
 class ServiceUser(NamedTuple):
@@ -55,13 +59,24 @@ class ProviderConfig(NamedTuple):
     slug: str
     key: str  # client id; the secret comes from SOCIAL_AUTH_OAUTH_SECRETS
     visible: bool
-    skip_hinted_login_dialog: bool
-    skip_registration_form: bool
-    skip_email_verification: bool
-    sync_learner_profile_data: bool
-    enable_sso_id_verification: bool
-    other_settings: dict[str, str]
+    flags: dict[str, bool]  # PROVIDER_FLAGS
+    other_settings: dict[str, Any]
     enabled: bool = True
+
+    @property
+    def provider_id(self) -> str:
+        return f"{OAUTH2_PROVIDER_PREFIX}-{self.backend_name}"
+
+    def row(self) -> dict[str, Any]:
+        """The managed fields as the init job sets them (PROVIDER_FIELDS + backend_name)."""
+        fields = {**self._asdict(), **self.flags}
+        return {
+            "app": self.app,
+            "provider_id": self.provider_id,
+            "backend_name": self.backend_name,
+            "fields": {name: fields[name] for name in PROVIDER_FIELDS},
+            "other_settings": self.other_settings,
+        }
 
 
 class CompanionRedirect(NamedTuple):
@@ -127,17 +142,29 @@ class Plan(NamedTuple):
         """LMSBRIDGE_COURSE_SYNC for Studio, where courses are published."""
         return [sync._asdict() for sync in self.course_sync]
 
+    def empty_init_data(self) -> dict[str, Any]:
+        """What the init job does with no app connected: disable the providers it made."""
+        return {
+            "marker": MANAGED_MARKER,
+            "provider_prefix": OAUTH2_PROVIDER_PREFIX,
+            "users": [],
+            "applications": [],
+            "tokens": [],
+            "providers": [],
+        }
+
     def init_data(self) -> dict[str, Any]:
         """What the init job creates, as plain data for the LMSBRIDGE_INIT_PLAN setting."""
         return {
             "marker": MANAGED_MARKER,
+            "provider_prefix": OAUTH2_PROVIDER_PREFIX,
             "users": [u._asdict() for u in self.users],
             "applications": [
                 {**a._asdict(), "redirect_uris": " ".join(a.redirect_uris)}
                 for a in self.applications
             ],
             "tokens": [t._asdict() for t in self.tokens],
-            "providers": [p._asdict() for p in self.providers],
+            "providers": [p.row() for p in self.providers],
         }
 
 
@@ -177,8 +204,8 @@ def build_plan(bridge: Bridge) -> Plan:
             slug=p.slug,
             key=p.client_id,
             visible=p.visible,
+            flags=p.flags,
             other_settings={**p.other_settings, MANAGED_MARKER: app.name},
-            **{flag: getattr(p, flag) for flag in PROVIDER_FLAGS},
         )
         for app, p in ready
     )

@@ -1,4 +1,6 @@
-"""URL helpers: parse the operator's URLs once, strictly, and build derived URLs."""
+"""URL values: parse the operator's URLs once, strictly, and build derived URLs."""
+
+from __future__ import annotations
 
 import re
 from typing import NamedTuple
@@ -11,6 +13,7 @@ _HOST_RE = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 _PATH_RE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+EXAMPLE = "https://app.example.com"
 
 
 class BaseUrl(NamedTuple):
@@ -40,38 +43,30 @@ class BaseUrl(NamedTuple):
 
 def parse_base_url(key: str, value: object) -> BaseUrl:
     """Parse ``value`` as an absolute http(s) URL, or raise a ConfigError naming ``key``."""
-    fix = "give an absolute URL such as https://app.example.com (http or https, no query)"
+    fix = "give an absolute http(s) URL without query"
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(key, f"expected a URL, got {show_value(value)}", fix)
+        raise ConfigError(key, f"expected a URL, got {show_value(value)}", fix, EXAMPLE)
     text = value.strip()
     if any(ch.isspace() or ord(ch) < 32 for ch in text):
-        raise ConfigError(key, "a URL cannot contain spaces or control characters", fix)
+        raise ConfigError(key, "a URL cannot contain spaces or control characters", fix, EXAMPLE)
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise ConfigError(key, f"{show_value(text)} is not a valid URL", fix) from None
+        raise ConfigError(key, f"{show_value(text)} is not a valid URL", fix, EXAMPLE) from None
     if parts.scheme not in ("http", "https"):
-        raise ConfigError(key, f"{show_value(text)} must start with http:// or https://", fix)
+        raise ConfigError(
+            key, f"{show_value(text)} must start with http:// or https://", fix, EXAMPLE
+        )
     host = parts.hostname or ""
     if not _HOST_RE.match(host) or parts.username or parts.password:
-        raise ConfigError(key, f"{show_value(text)} has no valid host name", fix)
+        raise ConfigError(key, f"{show_value(text)} has no valid host name", fix, EXAMPLE)
     if parts.query or parts.fragment:
-        raise ConfigError(key, f"{show_value(text)} must not have a query or fragment", fix)
+        raise ConfigError(
+            key, f"{show_value(text)} must not have a query or fragment", fix, EXAMPLE
+        )
     if not _PATH_RE.match(parts.path):
-        raise ConfigError(key, f"{show_value(text)} has characters not allowed in a path", fix)
+        raise ConfigError(
+            key, f"{show_value(text)} has characters not allowed in a path", fix, EXAMPLE
+        )
     return BaseUrl(parts.scheme, host.lower(), port, parts.path.rstrip("/"))
-
-
-def parse_path(key: str, value: object) -> str:
-    """A URL path starting with "/", such as "/complete/edx-oauth2/"."""
-    fix = 'give a path that starts with "/", such as /complete/edx-oauth2/'
-    if not isinstance(value, str) or not value.startswith("/") or not _PATH_RE.match(value):
-        raise ConfigError(key, f"expected a URL path, got {show_value(value)}", fix)
-    return value
-
-
-def parent_domain(host: str) -> str:
-    """The registrable-looking parent of a host: "lms.example.com" -> "example.com"."""
-    labels = host.split(".")
-    return ".".join(labels[1:]) if len(labels) > 2 else host

@@ -1,5 +1,7 @@
 """`tutor lmsbridge ...`: status, credentials, check and a validating `set`."""
 
+from __future__ import annotations
+
 from copy import deepcopy
 from typing import TYPE_CHECKING, Any
 
@@ -8,16 +10,18 @@ from tutor import config as tutor_config
 from tutor import env as tutor_env
 from tutor import exceptions, fmt, serialize
 
-from .errors import ConfigError
-from .tutor_callbacks import load_plan as config_plan
+from ..core.errors import ConfigError
+from .callbacks import load_plan as config_plan
+from .templating import presets
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from ..core.plan import Plan
 
 # The command implementations (reports, probe) are imported when a command runs: plugin.py
 # imports this module on every `tutor` call, and most calls never use it.
 # `credentials --format`: what `reports.credentials` writes.
 FORMATS = ("env", "json", "python")
+SEED_KEY = "LMSBRIDGE_SECRET_SEED"
 
 
 def load_unchecked(root: str) -> dict[str, Any]:
@@ -30,9 +34,18 @@ def load_unchecked(root: str) -> dict[str, Any]:
     return config
 
 
-def load_plan(root: str) -> "tuple[Plan, str]":
-    config = tutor_config.load(root)
-    return config_plan(config), str(config.get("LMSBRIDGE_SECRET_SEED", ""))
+def require_saved_seed(root: str) -> None:
+    """Until `tutor config save` has kept the seed, Tutor invents a new one on every load:
+    secrets printed now would not be the ones Open edX gets."""
+    if not tutor_config.get_user(root).get(SEED_KEY):
+        raise exceptions.TutorError(
+            f"lmsbridge: {SEED_KEY}: not saved in config.yml yet, so every generated secret "
+            "would change on the next run. Fix: tutor config save"
+        )
+
+
+def load_plan(root: str) -> Plan:
+    return config_plan(tutor_config.load(root))
 
 
 @click.group(name="lmsbridge", help="Apps connected to Open edX: status, credentials, checks.")
@@ -46,11 +59,13 @@ def lmsbridge() -> None:
 @click.option("--dev", is_flag=True, help="Show the `tutor dev` URLs (http, port 8000).")
 @click.pass_obj
 def status(context: Any, dev: bool) -> None:
-    from .reports import status_lines
+    from ..output.reports import status_lines
 
-    plan, seed = load_plan(context.root)
-    for line in status_lines(plan, seed, dev):
+    plan = load_plan(context.root)
+    for line in status_lines(plan, dev, image="openedx-dev" if dev else "openedx"):
         click.echo(line)
+    if not tutor_config.get_user(context.root).get(SEED_KEY):
+        fmt.echo_alert(f"lmsbridge: {SEED_KEY} is not saved yet: run `tutor config save`")
 
 
 @lmsbridge.command(
@@ -63,13 +78,14 @@ def status(context: Any, dev: bool) -> None:
 @click.option("--dev", is_flag=True, help="Use the `tutor dev` URLs (http, port 8000).")
 @click.pass_obj
 def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
-    from .reports import credentials
+    from ..output.reports import credentials
 
-    plan, _ = load_plan(context.root)
+    plan = load_plan(context.root)
+    require_saved_seed(context.root)
     try:
         click.echo(credentials(plan, app, output, dev))
     except ConfigError as exc:
-        raise exceptions.TutorError(f"lmsbridge: {exc}") from None
+        raise exceptions.TutorError(f"lmsbridge: {exc.line('lmsbridge-set')}") from None
 
 
 @lmsbridge.command(
@@ -85,10 +101,14 @@ def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
 )
 @click.pass_obj
 def check_command(context: Any, with_probe: bool, timeout: float) -> None:
-    from .probe import probe
-    from .reports import check
+    from ..output.probe import probe
+    from ..output.reports import Finding, check
 
-    plan, findings = check(load_unchecked(context.root))
+    plan, findings = check(load_unchecked(context.root), presets(), "lmsbridge-set")
+    if plan is not None and not tutor_config.get_user(context.root).get(SEED_KEY):
+        findings.insert(
+            0, Finding("error", SEED_KEY, "not saved in config.yml yet. Fix: tutor config save")
+        )
     if plan is not None and with_probe:
         findings += probe(plan, timeout)
     for finding in findings:
@@ -102,11 +122,15 @@ def check_command(context: Any, with_probe: bool, timeout: float) -> None:
 @lmsbridge.command(
     name="set",
     help="Like `tutor config save --set KEY=VALUE ...`, but validates first: when a value is "
-    "invalid, nothing is written (config.yml and the env stay as they are).",
+    "invalid, nothing is written (config.yml and the env stay as they are). Text, secret, URL "
+    "and date values are kept exactly as typed; booleans, numbers, lists and mappings are YAML.",
 )
-@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@click.argument("assignments", nargs=-1, metavar="KEY=VALUE...")
+@click.option("--unset", "unset_keys", multiple=True, metavar="KEY", help="Remove KEY.")
 @click.pass_obj
-def set_command(context: Any, assignments: tuple[str, ...]) -> None:
+def set_command(context: Any, assignments: tuple[str, ...], unset_keys: tuple[str, ...]) -> None:
+    if not assignments and not unset_keys:
+        raise click.UsageError("give KEY=VALUE assignments, or --unset KEY")
     config = tutor_config.load_minimal(context.root)
     for text in assignments:
         parsed = serialize.parse_key_value(text)
@@ -114,12 +138,14 @@ def set_command(context: Any, assignments: tuple[str, ...]) -> None:
             raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="KEY=VALUE")
         key, value = parsed
         config[key] = tutor_env.render_unknown(config, value)
-    from .reports import check
+    for key in unset_keys:
+        config.pop(key, None)
+    from ..output.reports import check
 
     full = deepcopy(config)
     tutor_config.update_with_defaults(full)
     tutor_config.render_full(full)
-    _, findings = check(full)
+    _, findings = check(full, presets(), "lmsbridge-set")
     errors = [finding for finding in findings if finding.level == "error"]
     if errors:
         raise exceptions.TutorError(

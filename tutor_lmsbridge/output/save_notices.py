@@ -11,7 +11,7 @@ import json
 import os
 from typing import Any
 
-from .plan import Plan
+from ..core.plan import Plan
 from .reports import credential_items, provider_redirect_uri
 
 
@@ -27,17 +27,32 @@ def fingerprints(plan: Plan, seed: str) -> dict[str, Any]:
         apps[app.name] = _digest(seed, [items, provider_redirect_uri(plan, app, dev=False)])
     return {
         "requirements": _digest(seed, list(plan.requirements)),
+        "init": _digest(seed, plan.init_data()),
         "credentials": apps,
         "warnings": [_digest(seed, list(warning)) for warning in plan.bridge.warnings],
     }
 
 
-def messages(plan: Plan, previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
+def messages(
+    plan: Plan, previous: dict[str, Any], current: dict[str, Any], context: str | None = None
+) -> list[str]:
+    """What to do after this save. ``context`` is "local", "dev" or "k8s" when the save was
+    part of `tutor <context> launch` (None for `tutor config save`)."""
     lines = []
+    image = "openedx-dev" if context == "dev" else "openedx"
+    run = f"tutor {context}" if context else "tutor local|dev|k8s"
     if plan.requirements and previous.get("requirements") != current["requirements"]:
+        hint = (
+            f"`{run} launch` builds it"
+            if context
+            else "`tutor images build openedx-dev` under tutor dev; `launch` builds it"
+        )
         lines.append(
-            "the openedx image needs new packages: run `tutor images build openedx` "
-            "(`tutor local launch` builds it)"
+            f"the {image} image needs new packages: run `tutor images build {image}` ({hint})"
+        )
+    if previous.get("init") != current["init"] and (plan.active or previous):
+        lines.append(
+            f"the Open edX objects changed: run `{run} do lmsbridge-init` (or `{run} launch`)"
         )
     old_credentials = previous.get("credentials", {})
     for name, digest in current["credentials"].items():

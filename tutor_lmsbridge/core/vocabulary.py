@@ -1,12 +1,14 @@
-"""What configured values may look like: the patterns and vocabularies the readers check."""
+"""What configured values may look like: the patterns and vocabularies the catalog checks."""
+
+import re
 
 APP_NAME_RE = r"[a-z][a-z0-9]{1,29}"
-# First words of the global keys: an app with such a name would have ambiguous keys.
-RESERVED_APP_NAMES = frozenset(
-    {"apps", "login", "authn", "allow", "skip", "registration", "companion", "secret"}
-)
-BACKEND_NAME_RE = r"[a-z0-9][a-z0-9_-]{0,49}"
-SLUG_RE = r"[a-z0-9][a-z0-9_-]{0,29}"
+BACKEND_NAME_RE = r"[a-z0-9][a-z0-9_-]*"
+# The in-image OpenID Connect class of a backend is named after it, "-" written as "_".
+OIDC_BACKEND_NAME_RE = r"[a-z0-9][a-z0-9-]*"
+# A JWT claim name (preferred_username, email, upn, https://example.com/claims/x...).
+CLAIM_RE = r"[A-Za-z0-9_:/.-]{1,100}"
+SLUG_RE = r"[a-z0-9][a-z0-9_-]*"
 USERNAME_RE = r"[A-Za-z0-9_.@+-]{2,30}"
 EMAIL_RE = r"[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[^@\s]+@[A-Za-z0-9-]+"
 CLASS_PATH_RE = r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+"
@@ -18,7 +20,6 @@ REQUIREMENT_RE = (
     r"\s*((==|>=|<=|~=|!=|<|>)\s*[A-Za-z0-9.*+!-]+\s*,?\s*)*"
 )
 SCOPE_RE = r"[A-Za-z0-9_:.-]{1,64}"
-DATE_RE = r"\d{4}-\d{2}-\d{2}"
 # Modules whose backends edx-platform's image already has (python-social-auth core and
 # edx-platform's own third_party_auth backends).
 IMAGE_BACKEND_MODULES = ("social_core.backends.", "common.djangoapps.third_party_auth.")
@@ -48,3 +49,17 @@ ALWAYS_ALLOWED_PATHS = (
     r"^/(admin|auth|login|logout|register|api|oauth2|user_api)",
     r"^/heartbeat",
 )
+
+
+def email_domain(lms_host: str) -> str:
+    """LMS_HOST when it is a DNS name; an IP address or a bare host name would make an invalid
+    address, so the reserved .invalid domain stands in (nothing is ever mailed to it)."""
+    if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", lms_host):
+        return lms_host
+    return "lmsbridge.invalid"
+
+
+def parent_domain(host: str) -> str:
+    """The registrable-looking parent of a host: "lms.example.com" -> "example.com"."""
+    labels = host.split(".")
+    return ".".join(labels[1:]) if len(labels) > 2 else host

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from typing import NamedTuple
 
-from .plan import Plan
+from ..core.plan import Plan
 from .reports import Finding
 
 USER_INFO_PATH = "api/users/me"
@@ -69,7 +69,8 @@ def probe(plan: Plan, timeout: float = 5.0) -> list[Finding]:
     findings = []
     for app in plan.bridge.apps:
         provider = app.provider
-        if provider is None or not provider.ready:
+        # A pending client does not stop the probe: the endpoints answer before it exists.
+        if provider is None:
             continue
         settings = provider.other_settings
         key = app.key_prefix.rstrip("_")

@@ -3,17 +3,20 @@
 Only ``credentials`` shows secrets; everything else goes through ``masking``.
 """
 
+from __future__ import annotations
+
 import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .catalog import richie_backend_entry
-from .errors import ConfigError
+from ..core.connected_apps import ConnectedApp
+from ..core.errors import ConfigError, Syntax
+from ..core.pipeline import plan_for
+from ..core.plan import MANAGED_MARKER, Plan
+from ..core.presets import PRESETS, Preset
+from ..core.richie_routing import richie_backend_entry
 from .escaping import python_literal
 from .masking import mask, secret_values
-from .model import ConnectedApp
-from .plan import Plan
-from .templating import plan_for
 
 
 class Finding(NamedTuple):
@@ -60,9 +63,9 @@ def describe_init(plan: Plan) -> list[str]:
             f"access token of {token.username}: scope '{token.scope}', expires {token.expires[:10]}"
         )
     for provider in plan.providers:
-        other = {k: v for k, v in provider.other_settings.items() if k != "lmsbridge_app"}
+        other = {k: v for k, v in provider.other_settings.items() if k != MANAGED_MARKER}
         lines.append(
-            f"provider oa2-{provider.backend_name} ({provider.name!r}, slug {provider.slug}) on "
+            f"provider {provider.provider_id} ({provider.name!r}, slug {provider.slug}) on "
             f"Site SITE_ID: client id {provider.key}, secret from SOCIAL_AUTH_OAUTH_SECRETS, "
             f"visible {str(provider.visible).lower()}, other_settings {json.dumps(other)}"
         )
@@ -70,7 +73,7 @@ def describe_init(plan: Plan) -> list[str]:
     return [*lines, removed]
 
 
-def status_lines(plan: Plan, seed: str, dev: bool = False) -> list[str]:
+def status_lines(plan: Plan, dev: bool = False, image: str = "openedx") -> list[str]:
     bridge = plan.bridge
     lms = bridge.platform.lms_url(dev)
     if not bridge.apps:
@@ -113,12 +116,12 @@ def status_lines(plan: Plan, seed: str, dev: bool = False) -> list[str]:
             if sync
             else f"  course-run sync off ({app.key_prefix}SYNC)"
         )
-    lines.append(f"Image requirements (tutor images build openedx): {', '.join(plan.requirements)}")
+    lines.append(f"Image requirements (tutor images build {image}): {', '.join(plan.requirements)}")
     lines += ["", "The init job (tutor local|dev|k8s do lmsbridge-init) makes sure of:"]
     lines += [f"  {line}" for line in describe_init(plan)]
     if bridge.warnings:
         lines += ["", "To do:"] + [f"  {key}: {message}" for key, message in bridge.warnings]
-    return [mask(line, secret_values(plan, seed)) for line in lines]
+    return [mask(line, secret_values(plan)) for line in lines]
 
 
 def find_app(plan: Plan, name: str) -> ConnectedApp:
@@ -203,12 +206,16 @@ def dotenv_value(value: Any) -> str:
     return f'"{escaped}"'
 
 
-def check(config: Mapping[str, Any]) -> tuple[Plan | None, list[Finding]]:
+def check(
+    config: Mapping[str, Any],
+    presets: Mapping[str, Preset] = PRESETS,
+    syntax: Syntax = "config-yml",
+) -> tuple[Plan | None, list[Finding]]:
     """The plan (None when invalid) and one finding per problem or connected app."""
     try:
-        plan = plan_for(config)
+        plan = plan_for(config, presets)
     except ConfigError as exc:
-        return None, [Finding("error", exc.key, f"{exc.problem}. Fix: {exc.fix}")]
+        return None, [Finding("error", exc.key, exc.line(syntax).split(": ", 1)[1])]
     findings = [Finding("warning", key, message) for key, message in plan.bridge.warnings]
     for app in plan.bridge.apps:
         findings.append(

@@ -1,0 +1,170 @@
+"""Typed access to the ``LMSBRIDGE_*`` values of one configuration, through the key catalog.
+
+``ConfigValues`` reads a global key; ``AppValues`` reads an app's keys, filling derived
+defaults on demand. Every value goes through its kind's parser and the key's rules, so a read
+either returns the typed value or raises a one-line ConfigError naming the key. ``check_keys``
+then looks at what is present but means nothing: a typo, a key the app's preset does not use,
+or the leftovers of a disconnected app.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from . import value_types as kinds
+from .connected_apps import Platform
+from .errors import ConfigError, show_value
+from .keys import (
+    APP_BY_SETTING,
+    APP_KEYS,
+    GLOBAL_BY_SETTING,
+    GLOBAL_KEYS,
+    PREFIX,
+    RESERVED_APP_NAMES,
+    Derived,
+    Key,
+    Required,
+)
+from .presets import Preset
+from .url_values import parse_base_url
+from .vocabulary import APP_NAME_RE
+
+
+def parse(name: str, spec: Key, raw: Any) -> Any:
+    """``raw`` (what YAML produced, or a default) as the typed value of key ``name``."""
+    if spec.kind in (kinds.URL, kinds.ENDPOINT):
+        if kinds.is_unset(raw):
+            return None
+        url = kinds.text(name, raw, spec.rules).strip()
+        base = parse_base_url(name, url)
+        return base if spec.kind is kinds.URL else url
+    return kinds.PARSERS[spec.kind](name, raw, spec.rules)
+
+
+class ConfigValues:
+    """Reads one configuration mapping (Tutor's, after its own Jinja pass)."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._config = config
+
+    def raw(self, name: str) -> Any:
+        return self._config.get(name)
+
+    def is_set(self, name: str) -> bool:
+        value = self._config.get(name)
+        return not kinds.is_unset(value) and value != [] and value != {}
+
+    def platform(self, name: str) -> Any:
+        """A Tutor core value (LMS_HOST, ENABLE_HTTPS...), read without validation."""
+        return self._config.get(name)
+
+    def get(self, setting: str) -> Any:
+        spec = GLOBAL_BY_SETTING[setting]
+        name = spec.name()
+        raw = self._config.get(name)
+        if kinds.is_unset(raw):
+            if isinstance(spec.default, Required):
+                raise ConfigError(
+                    name, "is not set", "run tutor config save, which generates it", None
+                )
+            raw = spec.default
+        return parse(name, spec, raw)
+
+    def app(self, name: str, preset: Preset, platform: Platform, seed: str) -> AppValues:
+        return AppValues(self, name, preset, platform, seed)
+
+    def check_keys(self, apps: Mapping[str, Preset]) -> list[tuple[str, str]]:
+        """Raise for a key that cannot mean anything; warn for keys of unlisted apps."""
+        warnings = []
+        for name in sorted(k for k in self._config if k.startswith(PREFIX)):
+            rest = name[len(PREFIX) :]
+            if rest in GLOBAL_BY_SETTING:
+                continue
+            app, _, setting = rest.partition("_")
+            app = app.lower()
+            if app in apps:
+                preset = apps[app]
+                spec = APP_BY_SETTING.get(setting)
+                if spec is None:
+                    raise _unknown(name, [k.name(app) for k in APP_KEYS if k.applies(preset)])
+                if not spec.applies(preset):
+                    raise ConfigError(
+                        name,
+                        f"the {preset.name} preset does not use {setting}",
+                        "remove it (see the README's per-app key table)",
+                        "",
+                    )
+                continue
+            known_setting = setting in APP_BY_SETTING
+            if not known_setting or not re.fullmatch(APP_NAME_RE, app) or app in RESERVED_APP_NAMES:
+                candidates = [k.name() for k in GLOBAL_KEYS]
+                candidates += [k.name(a) for a in apps for k in APP_KEYS if k.applies(apps[a])]
+                raise _unknown(name, candidates)
+            warnings.append((name, "not used by any connected app (LMSBRIDGE_APPS)"))
+        return warnings
+
+
+def _unknown(name: str, candidates: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+    if close:
+        return ConfigError(name, f"no such key (did you mean {close[0]}?)", "rename it", None)
+    return ConfigError(name, "no such key", "check the README's key tables, or remove it", "")
+
+
+class AppValues:
+    """The keys of one connected app, typed, with the catalog's defaults."""
+
+    def __init__(
+        self, values: ConfigValues, name: str, preset: Preset, platform: Platform, seed: str
+    ) -> None:
+        self.values = values
+        self.name = name
+        self.preset = preset
+        self.platform = platform
+        self.seed = seed
+        self._cache: dict[str, Any] = {}
+
+    def key(self, setting: str) -> str:
+        return APP_BY_SETTING[setting].name(self.name)
+
+    def is_set(self, setting: str) -> bool:
+        return self.values.is_set(self.key(setting))
+
+    def get(self, setting: str) -> Any:
+        if setting in self._cache:
+            return self._cache[setting]
+        spec = APP_BY_SETTING[setting]
+        if not spec.applies(self.preset):
+            # A programming error, not the operator's: readers only ask for their keys.
+            raise KeyError(f"{setting} is not a key of the {self.preset.name} preset")
+        name = spec.name(self.name)
+        raw = self.values.raw(name)
+        if kinds.is_unset(raw):
+            default = spec.default
+            if isinstance(default, Required):
+                example = spec.rules.example or None
+                raise ConfigError(
+                    name, f"app {show_value(self.name)} has no {setting}", "set it", example
+                )
+            raw = default.compute(self) if isinstance(default, Derived) else default
+        value = parse(name, spec, raw)
+        self._cache[setting] = value
+        return value
+
+    def secrets(self) -> list[str]:
+        """The values of the secret keys read so far (masking keeps them out of output)."""
+        found: list[str] = []
+        for setting, value in self._cache.items():
+            if APP_BY_SETTING[setting].kind.secret and value:
+                found.extend(value if isinstance(value, tuple) else [value])
+        return found
+
+    def check_present(self) -> None:
+        """Parse every key the operator set for this app, used or not (so that a value is
+        never accepted today and refused the day it starts to matter)."""
+        for spec in APP_KEYS:
+            if spec.applies(self.preset) and self.values.raw(spec.name(self.name)) is not None:
+                self.get(spec.setting)

@@ -1,0 +1,75 @@
+"""The one error type the core raises for bad configuration, and how its fix is worded.
+
+Every message is a single line that names the offending key and says how to fix it; it
+never contains the value of a secret (callers pass ``show_value`` output only for non-secret
+values). A fix that sets a key carries an example value; ``ConfigError.line`` words it in the
+syntax of the command the operator ran (``tutor lmsbridge set``, ``tutor config save --set``
+or an edit of ``config.yml``), so the fix can be pasted as it is.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Literal
+
+_MAX_SHOWN = 60
+
+#: How the operator gives values: `tutor lmsbridge set KEY=VALUE`, `tutor config save --set
+#: KEY=VALUE`, or by editing config.yml (every other command reads it).
+Syntax = Literal["lmsbridge-set", "config-save", "config-yml"]
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def show_value(value: object) -> str:
+    """A short, single-line, quoted rendering of a non-secret value for messages."""
+    text = one_line(repr(value))
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def set_command(key: str, example: str, syntax: Syntax) -> str:
+    """How to give ``key`` the value ``example``, in the operator's command syntax."""
+    if syntax == "config-yml":
+        return f"{key}: {example} in config.yml (then tutor config save)"
+    assignment = shlex.quote(f"{key}={example}")
+    if syntax == "config-save":
+        return f"tutor config save --set {assignment}"
+    return f"tutor lmsbridge set {assignment}"
+
+
+def unset_command(key: str, syntax: Syntax) -> str:
+    if syntax == "config-yml":
+        return f"remove {key} from config.yml (then tutor config save)"
+    if syntax == "config-save":
+        return f"tutor config save --unset {key}"
+    return f"tutor lmsbridge set --unset {key}"
+
+
+class ConfigError(ValueError):
+    """A configuration value the plugin cannot use.
+
+    ``fix`` says what to do in words; ``example``, when given, is a value that would be
+    accepted (``None``: no single assignment fixes it; ``""``: remove the key).
+    """
+
+    def __init__(self, key: str, problem: str, fix: str, example: str | None = None) -> None:
+        self.key = key
+        self.problem = one_line(problem)
+        self.fix = one_line(fix)
+        self.example = example
+        super().__init__(self.line("lmsbridge-set"))
+
+    def fix_text(self, syntax: Syntax) -> str:
+        if self.example is None:
+            return self.fix
+        command = (
+            unset_command(self.key, syntax)
+            if self.example == ""
+            else set_command(self.key, self.example, syntax)
+        )
+        return f"{self.fix}: {command}" if self.fix else command
+
+    def line(self, syntax: Syntax) -> str:
+        return f"{self.key}: {self.problem}. Fix: {self.fix_text(syntax)}"

@@ -1,0 +1,611 @@
+"""The key catalog: every ``LMSBRIDGE_*`` key, declared once.
+
+A global key is ``LMSBRIDGE_<SETTING>``; a per-app key is ``LMSBRIDGE_<APP>_<SETTING>``. Each
+declaration gives the kind of value, its default (a literal, or derived from the preset, the
+app's other keys or Tutor's ``LMS_HOST``), the presets that use it, the rules its value
+follows, an accepted example and one line of documentation. The readers, validation,
+masking, ``tutor lmsbridge set``, the README's key tables and the hostile-value tests all
+iterate over this catalog: adding a key is one entry here plus the place its value lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from . import value_types as kinds
+from .connected_apps import PREFIX as PREFIX
+from .derived_secrets import derive_secret
+from .presets import BACKENDS, COMPANION_AUTH_REQUIREMENT, PROVIDER_FLAGS, Preset
+from .value_types import Kind, Rules
+from .vocabulary import (
+    BACKEND_NAME_RE,
+    CLAIM_RE,
+    CLASS_PATH_RE,
+    CREDENTIAL_RE,
+    EMAIL_RE,
+    REQUIREMENT_RE,
+    SCOPE_RE,
+    SLUG_RE,
+    USERNAME_RE,
+    email_domain,
+    parent_domain,
+)
+
+if TYPE_CHECKING:
+    from .connected_apps import Platform
+
+
+class AppView(Protocol):
+    """What a derived default may look at: the app, its preset, Tutor's platform values,
+    the secret seed and the app's other keys (``get`` returns their typed value)."""
+
+    name: str
+    preset: Preset
+    platform: Platform
+    seed: str
+
+    def get(self, setting: str) -> Any: ...
+
+
+class Derived(NamedTuple):
+    """A default computed from the app; ``doc`` says how, in the README."""
+
+    compute: Callable[[AppView], Any]
+    doc: str
+
+
+class Required(NamedTuple):
+    """No default: the key must be set (``example`` shows an accepted value)."""
+
+    doc: str = "required"
+
+
+def _all(_preset: Preset) -> bool:
+    return True
+
+
+class Key(NamedTuple):
+    setting: str  # "APPS" or, per app, "CLIENT_ID"
+    kind: Kind
+    doc: str
+    default: Any = None  # a literal, Derived or Required
+    applies: Callable[[Preset], bool] = _all  # per-app keys: the presets that use it
+    rules: Rules = Rules()
+    per_app: bool = True
+    # A Jinja expression Tutor renders once and keeps in config.yml (CONFIG_UNIQUE).
+    generator: str = ""
+
+    def name(self, app: str | None = None) -> str:
+        return f"{PREFIX}{app.upper()}_{self.setting}" if app else f"{PREFIX}{self.setting}"
+
+
+def _identity(preset: Preset) -> bool:
+    return preset.identity_provider
+
+
+def _endpoints_or_generic(preset: Preset) -> bool:
+    return preset.protocol in ("endpoints", "generic")
+
+
+def _oidc(preset: Preset) -> bool:
+    return preset.protocol == "oidc"
+
+
+def _client(preset: Preset) -> bool:
+    return preset.client
+
+
+def _service_token(preset: Preset) -> bool:
+    return preset.api_client and preset.service_token
+
+
+def _catalog(preset: Preset) -> bool:
+    return preset.catalog
+
+
+def _default_backend(app: AppView) -> str:
+    if app.preset.protocol == "endpoints":
+        return app.preset.backends[0]
+    if app.preset.protocol == "oidc":
+        return app.name  # the provider id is then oa2-<app>: stable across saves
+    return ""
+
+
+def _default_package(app: AppView) -> str:
+    backend = BACKENDS.get(app.get("BACKEND"))
+    return backend.requirement if backend is not None else ""
+
+
+def _endpoint(base: str, attribute: str, path: str) -> Derived:
+    def compute(app: AppView) -> str:
+        if app.preset.protocol != "endpoints":
+            return ""
+        return str(app.get(base)) + str(getattr(app.preset, attribute))
+
+    return Derived(compute, f"``<{base}>{path}`` (MITx presets), else none")
+
+
+def _secret(purpose: str, per_app: bool = True) -> Derived:
+    def compute(app: AppView) -> str:
+        return derive_secret(app.seed, app.name if per_app else "openedx", purpose)
+
+    return Derived(compute, "generated" + ("" if per_app else " (shared by all catalogs)"))
+
+
+_CREDENTIAL = Rules(CREDENTIAL_RE, "1-255 printable characters without spaces", example="abc123")
+_URL = Rules(example="https://app.example.com")
+_BOOL = Rules(example="true")
+
+GLOBAL_KEYS: tuple[Key, ...] = (
+    Key(
+        "APPS",
+        kinds.LIST,
+        "connected apps, by name",
+        [],
+        per_app=False,
+        rules=Rules(example="[mitxonline, richie]"),
+    ),
+    Key(
+        "LOGIN_REDIRECT",
+        kinds.SWITCH,
+        "where openedx-companion-auth sends anonymous learners: ``true`` (the first MITx app "
+        "whose client is set), an app name, or ``false``",
+        True,
+        per_app=False,
+        rules=Rules(example="false"),
+    ),
+    Key(
+        "LOGIN_REDIRECT_ALLOW",
+        kinds.REGEX_LIST,
+        "extra path regexes reachable without login (``/admin``, ``/login``, ``/auth``, "
+        "``/api``... always are)",
+        [],
+        per_app=False,
+        rules=Rules(example="['^/courses/']"),
+    ),
+    Key(
+        "AUTHN_MFE_BYPASS",
+        kinds.BOOLEAN,
+        "while the redirect is on, ``ENABLE_AUTHN_MICROFRONTEND = False`` (after tutor-mfe), so "
+        "``/login`` is the local break-glass login",
+        True,
+        per_app=False,
+        rules=_BOOL,
+    ),
+    Key(
+        "ALLOW_PUBLIC_ACCOUNT_CREATION",
+        kinds.BOOLEAN,
+        "Open edX's ``ALLOW_PUBLIC_ACCOUNT_CREATION`` (accounts are created on first SSO login)",
+        True,
+        per_app=False,
+        rules=_BOOL,
+    ),
+    Key(
+        "SKIP_EMAIL_VALIDATION",
+        kinds.BOOLEAN,
+        "Open edX's ``SKIP_EMAIL_VALIDATION``",
+        True,
+        per_app=False,
+        rules=_BOOL,
+    ),
+    Key(
+        "REGISTRATION_FIELDS",
+        kinds.MAPPING,
+        "entries of ``REGISTRATION_EXTRA_FIELDS`` (``required``, ``optional``, "
+        "``optional-exposed``, ``hidden``)",
+        {"country": "hidden"},
+        per_app=False,
+        rules=Rules(example="{country: hidden, terms_of_service: hidden}"),
+    ),
+    Key(
+        "COMPANION_AUTH_REQUIREMENT",
+        kinds.TEXT,
+        "pip requirement of openedx-companion-auth, installed into the openedx image",
+        COMPANION_AUTH_REQUIREMENT,
+        per_app=False,
+        rules=Rules(REQUIREMENT_RE, "a pip requirement", example=COMPANION_AUTH_REQUIREMENT),
+    ),
+    Key(
+        "SECRET_SEED",
+        kinds.SECRET,
+        "the seed every generated per-app secret derives from (HMAC-SHA256); changing it "
+        "rotates them all",
+        Required("generated (kept in ``config.yml``)"),
+        per_app=False,
+        generator="{{ 48|random_string }}",
+        rules=Rules(
+            CREDENTIAL_RE,
+            "printable characters without spaces",
+            min_length=32,
+            example="$(openssl rand -hex 24)",
+        ),
+    ),
+)
+
+_FLAG_KEYS = tuple(
+    Key(
+        flag.upper(),
+        kinds.BOOLEAN,
+        f"the provider configuration's ``{flag}``",
+        True,
+        _identity,
+        _BOOL,
+    )
+    for flag in PROVIDER_FLAGS
+)
+
+APP_KEYS: tuple[Key, ...] = (
+    Key(
+        "PRESET",
+        kinds.CHOICE,
+        "what the app is: a preset name",
+        Derived(
+            lambda app: app.name if app.name == app.preset.name else "",
+            "the app name, when it is a preset",
+        ),
+        rules=Rules(example="oidc"),
+    ),
+    Key(
+        "URL",
+        kinds.URL,
+        "the app's URL as browsers reach it (``oidc``: the issuer)",
+        Required(),
+        rules=_URL,
+    ),
+    Key(
+        "INTERNAL_URL",
+        kinds.URL,
+        "the app's URL as the LMS container reaches it (token, user info, JWKS, sync)",
+        Derived(lambda app: str(app.get("URL")), "``URL``"),
+        rules=_URL,
+    ),
+    Key(
+        "LOGOUT_URL",
+        kinds.ENDPOINT,
+        "added to Open edX's ``IDA_LOGOUT_URI_LIST``",
+        Derived(lambda app: str(app.get("URL")) + app.preset.logout_path, "``<URL>/logout``"),
+        rules=_URL,
+    ),
+    Key(
+        "LOGIN_PROVIDER",
+        kinds.BOOLEAN,
+        "``false``: use a two-way app only as an API client",
+        True,
+        lambda p: p.identity_provider and p.api_client,
+        _BOOL,
+    ),
+    Key(
+        "CLIENT_ID",
+        kinds.TEXT,
+        "the OAuth2 client the app (or identity provider) registered for Open edX",
+        "",
+        _identity,
+        _CREDENTIAL,
+    ),
+    Key("CLIENT_SECRET", kinds.SECRET, "its secret (both or neither)", "", _identity, _CREDENTIAL),
+    Key(
+        "BACKEND",
+        kinds.TEXT,
+        "social-auth backend name; the provider id is ``oa2-<BACKEND>``",
+        Derived(_default_backend, "``ol-oauth2`` (MITx), the app name (``oidc``), else required"),
+        _identity,
+        Rules(BACKEND_NAME_RE, "lowercase letters, digits, - and _", max_length=50, example="sso"),
+    ),
+    Key(
+        "BACKEND_CLASS",
+        kinds.TEXT,
+        "dotted path of the python-social-auth backend class",
+        Required(),
+        lambda p: p.protocol == "generic",
+        Rules(
+            CLASS_PATH_RE,
+            "a dotted Python path",
+            example="social_core.backends.github.GithubOAuth2",
+        ),
+    ),
+    Key(
+        "PACKAGE",
+        kinds.TEXT,
+        "pip requirement installed into the image for the backend (``''``: the image has it)",
+        Derived(_default_package, "the backend's package (MITx), else none"),
+        _endpoints_or_generic,
+        Rules(REQUIREMENT_RE, "a pip requirement", example="social-auth-acme==1.0"),
+    ),
+    Key(
+        "PROVIDER_NAME",
+        kinds.TEXT,
+        "provider display name (the login button's text)",
+        Derived(lambda app: app.preset.title, "the preset's title"),
+        _identity,
+        Rules(max_length=50, example="University login"),
+    ),
+    Key(
+        "SLUG",
+        kinds.TEXT,
+        "provider slug",
+        Derived(lambda app: str(app.get("BACKEND"))[:30], "the backend name"),
+        _identity,
+        Rules(SLUG_RE, "lowercase letters, digits, - and _", max_length=30, example="sso"),
+    ),
+    Key(
+        "VISIBLE",
+        kinds.BOOLEAN,
+        "show a button on Open edX's login page",
+        Derived(
+            lambda app: app.preset.login_button, "``true`` (``oidc``, ``oauth2``), else ``false``"
+        ),
+        _identity,
+        _BOOL,
+    ),
+    *_FLAG_KEYS,
+    Key(
+        "AUTHORIZATION_URL",
+        kinds.ENDPOINT,
+        "``other_settings``: the authorization page (browser)",
+        _endpoint("URL", "authorize_path", "/oauth2/authorize/"),
+        _endpoints_or_generic,
+        _URL,
+    ),
+    Key(
+        "ACCESS_TOKEN_URL",
+        kinds.ENDPOINT,
+        "``other_settings``: the token endpoint (LMS container)",
+        _endpoint("INTERNAL_URL", "token_path", "/oauth2/token/"),
+        _endpoints_or_generic,
+        _URL,
+    ),
+    Key(
+        "API_ROOT",
+        kinds.ENDPOINT,
+        "``other_settings``: user info is read from ``API_ROOT + api/users/me``",
+        Derived(
+            lambda app: (
+                str(app.get("INTERNAL_URL")) + "/" if app.preset.protocol == "endpoints" else ""
+            ),
+            "``<INTERNAL_URL>/`` (MITx presets), else none",
+        ),
+        _endpoints_or_generic,
+        _URL,
+    ),
+    Key(
+        "DISCOVERY_URL",
+        kinds.ENDPOINT,
+        "``other_settings``: an OIDC discovery document (``ol-oauth2`` uses it when set)",
+        "",
+        _endpoints_or_generic,
+        _URL,
+    ),
+    Key(
+        "SCOPES",
+        kinds.LIST,
+        "scopes requested from the OpenID Provider",
+        ["openid", "email", "profile"],
+        _oidc,
+        Rules(SCOPE_RE, "scope names", example="[openid, email, profile]"),
+    ),
+    Key(
+        "USERNAME_CLAIM",
+        kinds.TEXT,
+        "the claim Open edX's username comes from",
+        "preferred_username",
+        _oidc,
+        Rules(CLAIM_RE, "a claim name", example="email"),
+    ),
+    Key(
+        "FULLNAME_CLAIM",
+        kinds.TEXT,
+        "the claim the learner's full name comes from",
+        "name",
+        _oidc,
+        Rules(CLAIM_RE, "a claim name", example="name"),
+    ),
+    Key(
+        "EMAIL_CLAIM",
+        kinds.TEXT,
+        "the claim the learner's email comes from",
+        "email",
+        _oidc,
+        Rules(CLAIM_RE, "a claim name", example="upn"),
+    ),
+    Key(
+        "OTHER_SETTINGS",
+        kinds.JSON_MAPPING,
+        "further backend settings in ``other_settings`` (JSON types kept)",
+        {},
+        _identity,
+        Rules(example="{JWT_LEEWAY: 30}"),
+    ),
+    Key(
+        "SERVICE_USERNAME",
+        kinds.TEXT,
+        "the staff service user the app's API calls act as",
+        Derived(lambda app: f"{app.name}_serviceworker", "``<name>_serviceworker``"),
+        _client,
+        Rules(USERNAME_RE, "2-30 letters, digits and _ . @ + -", example="worker"),
+    ),
+    Key(
+        "SERVICE_EMAIL",
+        kinds.TEXT,
+        "its email",
+        Derived(
+            lambda app: f"{app.get('SERVICE_USERNAME')}@{email_domain(app.platform.lms_host)}",
+            "``<SERVICE_USERNAME>@<LMS_HOST>`` (``@lmsbridge.invalid`` for an IP)",
+        ),
+        _client,
+        Rules(EMAIL_RE, "an email address", example="worker@example.com"),
+    ),
+    Key(
+        "APPLICATION_NAME",
+        kinds.TEXT,
+        "the django-oauth-toolkit application's name (owned by the service user)",
+        Derived(lambda app: f"lmsbridge-{app.name}", "``lmsbridge-<name>``"),
+        _client,
+        Rules(max_length=255, example="lmsbridge-app"),
+    ),
+    Key(
+        "API_CLIENT_ID",
+        kinds.TEXT,
+        "its client id (MITx: ``OPENEDX_API_CLIENT_ID``)",
+        Derived(lambda app: f"lmsbridge-{app.name}", "``lmsbridge-<name>``"),
+        _client,
+        Rules(
+            r"[A-Za-z0-9._~-]{1,100}", "1-100 letters, digits and . _ ~ -", example="lmsbridge-app"
+        ),
+    ),
+    Key(
+        "API_CLIENT_SECRET",
+        kinds.SECRET,
+        "its client secret (``OPENEDX_API_CLIENT_SECRET``)",
+        _secret("api-client-secret"),
+        _client,
+        _CREDENTIAL,
+    ),
+    Key(
+        "REDIRECT_URIS",
+        kinds.LIST,
+        "its exact redirect URIs",
+        Derived(
+            lambda app: [str(app.get("URL")) + path for path in app.preset.redirect_paths],
+            "from the preset",
+        ),
+        _client,
+        Rules(example="[https://app.example.com/complete/edx-oauth2/]"),
+    ),
+    Key(
+        "SERVICE_TOKEN",
+        kinds.SECRET,
+        "the service user's access token (changing it rotates the token)",
+        _secret("service-token"),
+        _service_token,
+        _CREDENTIAL,
+    ),
+    Key(
+        "TOKEN_SCOPES",
+        kinds.LIST,
+        "the token's scopes",
+        ["read", "write"],
+        _service_token,
+        Rules(SCOPE_RE, "scope names such as read, write", example="[read, write]"),
+    ),
+    Key(
+        "TOKEN_EXPIRES",
+        kinds.DATE,
+        "the token's expiry date",
+        "2099-12-31",
+        _service_token,
+        Rules(example="2030-06-30"),
+    ),
+    Key(
+        "OAUTH2_CLIENT",
+        kinds.BOOLEAN,
+        "also create an OAuth2 application the catalog logs in with (Richie's ``EdXOAuth2``)",
+        False,
+        lambda p: p.optional_client,
+        _BOOL,
+    ),
+    Key(
+        "API_TOKEN",
+        kinds.SECRET,
+        "Open edX's ``EDX_API_KEY``, Richie's ``API_TOKEN`` (sent as ``X-Edx-Api-Key``)",
+        _secret("edx-api-key", per_app=False),
+        _catalog,
+        _CREDENTIAL,
+    ),
+    Key(
+        "SYNC",
+        kinds.BOOLEAN,
+        "send published course runs to ``<INTERNAL_URL>/api/v1.0/course-runs-sync/``",
+        True,
+        _catalog,
+        _BOOL,
+    ),
+    Key(
+        "SYNC_SECRETS",
+        kinds.SECRET_LIST,
+        "the first signs; give Richie all of them (``RICHIE_COURSE_RUN_SYNC_SECRETS``) to rotate",
+        Derived(
+            lambda app: [derive_secret(app.seed, app.name, "course-run-sync")],
+            "one generated secret",
+        ),
+        _catalog,
+        Rules(CREDENTIAL_RE, "printable characters without spaces", example="[new, old]"),
+    ),
+    Key(
+        "SYNC_TIMEOUT",
+        kinds.INTEGER,
+        "seconds per sync request (a failure is one log line)",
+        5,
+        _catalog,
+        Rules(minimum=1, maximum=60, example="5"),
+    ),
+    Key(
+        "CSRF_COOKIE_NAME",
+        kinds.TEXT,
+        "Open edX's ``CROSS_DOMAIN_CSRF_COOKIE_NAME``",
+        "edx_csrf_token",
+        _catalog,
+        Rules(r"[A-Za-z0-9_-]{1,64}", "letters, digits, - and _", example="edx_csrf_token"),
+    ),
+    Key(
+        "CSRF_COOKIE_DOMAIN",
+        kinds.TEXT,
+        "``CROSS_DOMAIN_CSRF_COOKIE_DOMAIN``: the LMS and the catalog must both be under it",
+        Derived(
+            lambda app: "." + parent_domain(app.platform.lms_host), "``.<parent of LMS_HOST>``"
+        ),
+        _catalog,
+        Rules(
+            r"\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*",
+            "a domain such as .example.com",
+            example=".example.com",
+        ),
+    ),
+)
+
+GLOBAL_BY_SETTING: dict[str, Key] = {key.setting: key for key in GLOBAL_KEYS}
+APP_BY_SETTING: dict[str, Key] = {key.setting: key for key in APP_KEYS}
+# The first word of every global key: an app with such a name would have ambiguous keys.
+RESERVED_APP_NAMES = frozenset(key.setting.split("_")[0].lower() for key in GLOBAL_KEYS)
+
+
+def split_key(name: str) -> tuple[str | None, str] | None:
+    """``LMSBRIDGE_APPS`` -> (None, "APPS"); ``LMSBRIDGE_SSO_URL`` -> ("sso", "URL");
+    None when the name is not an LMSBRIDGE_ key or its setting is unknown."""
+    if not name.startswith(PREFIX):
+        return None
+    rest = name[len(PREFIX) :]
+    if rest in GLOBAL_BY_SETTING:
+        return None, rest
+    app, _, setting = rest.partition("_")
+    if setting in APP_BY_SETTING and app.lower() not in RESERVED_APP_NAMES:
+        return app.lower(), setting
+    return None
+
+
+def spec_for(name: str) -> Key | None:
+    """The catalog entry of a full key name, if any."""
+    parts = split_key(name)
+    if parts is None:
+        return None
+    app, setting = parts
+    return APP_BY_SETTING[setting] if app else GLOBAL_BY_SETTING[setting]
+
+
+def all_key_names_for(app: str, preset: Preset) -> list[str]:
+    """Every key an app of this preset reads (for did-you-mean and documentation)."""
+    return [key.name(app) for key in APP_KEYS if key.applies(preset)]
+
+
+def tutor_defaults() -> list[tuple[str, Any]]:
+    """Tutor's CONFIG_DEFAULTS: the global keys with a literal default."""
+    return [
+        (key.name(), key.default)
+        for key in GLOBAL_KEYS
+        if not isinstance(key.default, (Derived, Required)) and not key.generator
+    ]
+
+
+def tutor_unique() -> list[tuple[str, str]]:
+    """Tutor's CONFIG_UNIQUE: generated once, kept in config.yml."""
+    return [(key.name(), key.generator) for key in GLOBAL_KEYS if key.generator]

@@ -1,0 +1,36 @@
+"""The core's entry point: a configuration in, the Plan out (config -> Bridge -> Plan).
+
+Tutor renders dozens of files per ``config save`` with the same configuration, so the plan
+is memoised on the configuration values it depends on. The cache key keeps the mapping order
+as given, and the readers sort what they return, so the same configuration gives the same
+plan, and so the same bytes, whichever command rendered it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .connected_apps import PREFIX
+from .plan import Plan, build_plan
+from .presets import PRESETS, Preset
+from .read_bridge import PLATFORM_KEYS, read_bridge
+
+_cache: dict[str, Plan] = {}
+
+
+def relevant_config(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k.startswith(PREFIX) or k in PLATFORM_KEYS}
+
+
+def plan_for(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESETS) -> Plan:
+    """The Plan for a configuration (raises ConfigError when it is invalid)."""
+    relevant = relevant_config(config)
+    cache_key = json.dumps([relevant, [repr(p) for p in presets.values()]], default=repr)
+    plan = _cache.get(cache_key)
+    if plan is None:
+        plan = build_plan(read_bridge(relevant, presets))
+        _cache.clear()  # one configuration at a time is all a Tutor process renders
+        _cache[cache_key] = plan
+    return plan

@@ -1,0 +1,164 @@
+"""What each kind of connected application needs, as data rather than branches.
+
+A preset says which directions an app uses (A: the app is the identity provider Open edX
+logs in with; B: the app is a client of Open edX's OAuth2 provider and API), which social-auth
+backends can talk to it, and where its OAuth2 redirect endpoints live. Other plugins add
+presets through the ``LMSBRIDGE_PRESETS`` filter (``tutor_lmsbridge.hooks``); the core takes
+the presets as an argument and never asks Tutor.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+# The plugin's own Open edX app (course-run sync, /richie/ redirect, the per-app OpenID
+# Connect backends), copied into the image's build context and installed from there
+# (source: tutor_lmsbridge/openedx_app).
+OPENEDX_PLUGIN_PATH = "/openedx/lmsbridge/openedx_plugin"
+# Where the per-app OpenID Connect backend classes live in the image: one class per backend
+# name, because Open edX keys provider configurations on (Site, backend name).
+OIDC_BACKEND_MODULE = "lmsbridge_openedx.oidc"
+COMPANION_AUTH_REQUIREMENT = "openedx-companion-auth==1.3.0"
+
+
+class Backend(NamedTuple):
+    """A python-social-auth backend installable into the openedx image."""
+
+    name: str  # the backend's ``name``: the provider id is "oa2-<name>"
+    class_path: str
+    requirement: str  # pip requirement line; pinned to a release that installs on Verawood
+
+
+def oidc_backend(name: str) -> Backend:
+    """The in-image OpenID Connect backend of one app (see openedx_app/.../oidc.py)."""
+    class_name = "OIDC_" + name.replace("-", "_")
+    return Backend(name, f"{OIDC_BACKEND_MODULE}.{class_name}", OPENEDX_PLUGIN_PATH)
+
+
+BACKENDS: dict[str, Backend] = {
+    backend.name: backend
+    for backend in (
+        Backend("ol-oauth2", "ol_social_auth.backends.OLOAuth2", "ol-social-auth==0.3.0"),
+        # Deprecated upstream, still what older MITxPro deployments use.
+        Backend(
+            "mitxpro-oauth2",
+            "social_auth_mitxpro.backends.MITxProOAuth2",
+            "social-auth-mitxpro==0.7.1",
+        ),
+    )
+}
+
+# OAuth2ProviderConfig's booleans the plugin manages, each LMSBRIDGE_<APP>_<FLAG> (true by
+# default, as in the manual procedure). VISIBLE is separate: its default depends on the preset.
+# The one list: the key catalog, the model, the plan and the init job all take it from here.
+PROVIDER_FLAGS = (
+    "skip_hinted_login_dialog",
+    "skip_registration_form",
+    "skip_email_verification",
+    "sync_learner_profile_data",
+    "enable_sso_id_verification",
+)
+
+#: How Open edX logs in through the app:
+#: - "endpoints": one of the preset's backends, fed AUTHORIZATION_URL, ACCESS_TOKEN_URL and
+#:   API_ROOT (the MITx apps' ol-oauth2 / mitxpro-oauth2);
+#: - "generic": any python-social-auth OAuth2 backend class the operator names;
+#: - "oidc": OpenID Connect discovery, through the plugin's per-app backend class.
+Protocol = Literal["", "endpoints", "generic", "oidc"]
+
+
+class Preset(NamedTuple):
+    name: str
+    title: str  # default provider display name (<= 50 characters)
+    identity_provider: bool  # direction A
+    api_client: bool  # direction B
+    protocol: Protocol = ""
+    backends: tuple[str, ...] = ()  # "endpoints": allowed backends, the first is the default
+    redirect_paths: tuple[str, ...] = ()  # direction-B redirect URIs, relative to the app URL
+    login_redirect: bool = False  # anonymous learners are sent to this app by default
+    login_button: bool = False  # the provider shows a button on Open edX's login page
+    service_token: bool = True  # direction B: the app calls the API with a service token
+    catalog: bool = False  # a course catalog (Richie): CORS, cross-domain CSRF, course sync
+    optional_client: bool = False  # direction B only when LMSBRIDGE_<APP>_OAUTH2_CLIENT is true
+    authorize_path: str = "/oauth2/authorize/"
+    token_path: str = "/oauth2/token/"  # noqa: S105 (a URL path, not a secret)
+    logout_path: str = "/logout"
+    doc: str = ""  # one line for the README's preset table
+
+    @property
+    def client(self) -> bool:
+        """Direction B is possible (always, or when OAUTH2_CLIENT is on)."""
+        return self.api_client or self.optional_client
+
+
+BUILTIN_PRESETS: tuple[Preset, ...] = (
+    Preset(
+        name="mitxonline",
+        title="MITx Online",
+        identity_provider=True,
+        api_client=True,
+        protocol="endpoints",
+        backends=("ol-oauth2", "mitxpro-oauth2"),
+        # Current social-auth-app-django route first, then the legacy one MITxOnline
+        # still serves.
+        redirect_paths=("/_/auth/complete", "/login/_private/complete"),
+        login_redirect=True,
+        doc="MITx Online: logs learners into Open edX and calls its API",
+    ),
+    Preset(
+        name="mitxpro",
+        title="MITx Pro",
+        identity_provider=True,
+        api_client=True,
+        protocol="endpoints",
+        backends=("ol-oauth2", "mitxpro-oauth2"),
+        redirect_paths=("/login/_private/complete",),
+        login_redirect=True,
+        doc="MITx Pro (xPRO): logs learners into Open edX and calls its API",
+    ),
+    Preset(
+        name="oidc",
+        title="Single sign-on",
+        identity_provider=True,
+        api_client=False,
+        protocol="oidc",
+        # A button on the login page; LMSBRIDGE_LOGIN_REDIRECT=<app> makes it SSO only.
+        login_button=True,
+        doc="any OpenID Connect provider (Keycloak, Entra ID, Okta, Google, Auth0): "
+        "configured from its discovery document",
+    ),
+    Preset(
+        name="richie",
+        title="Richie",
+        identity_provider=False,
+        api_client=False,
+        # Richie's EdXOAuth2 login, when the operator turns it on.
+        redirect_paths=("/complete/edx-oauth2/",),
+        service_token=False,
+        catalog=True,
+        optional_client=True,
+        doc="the Richie catalog: API key, cross-domain CSRF, course-run sync",
+    ),
+    Preset(
+        name="client",
+        title="Open edX login",
+        identity_provider=False,
+        api_client=True,
+        # Any app that logs in with Open edX through python-social-auth's edx-oauth2.
+        redirect_paths=("/complete/edx-oauth2/",),
+        service_token=False,
+        doc="an app that logs in with Open edX (an OAuth2 application)",
+    ),
+    Preset(
+        name="oauth2",
+        title="Single sign-on",
+        identity_provider=True,
+        api_client=False,
+        protocol="generic",
+        # No redirect by default, so the login page button is the way in.
+        login_button=True,
+        doc="any python-social-auth OAuth2 backend class",
+    ),
+)
+
+PRESETS: dict[str, Preset] = {preset.name: preset for preset in BUILTIN_PRESETS}

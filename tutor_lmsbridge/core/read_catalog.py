@@ -1,0 +1,62 @@
+"""The course-catalog side of an app (Richie): API key, course-run sync, cross-domain CSRF."""
+
+from __future__ import annotations
+
+from .config_values import AppValues
+from .connected_apps import CatalogSide, ConnectedApp, Platform
+from .errors import ConfigError
+
+
+def read_catalog(values: AppValues) -> CatalogSide:
+    return CatalogSide(
+        api_token=values.get("API_TOKEN"),
+        sync=values.get("SYNC"),
+        sync_secrets=values.get("SYNC_SECRETS"),
+        sync_timeout=values.get("SYNC_TIMEOUT"),
+        csrf_cookie_name=values.get("CSRF_COOKIE_NAME"),
+        csrf_cookie_domain=values.get("CSRF_COOKIE_DOMAIN"),
+    )
+
+
+def check_catalogs(
+    platform: Platform, apps: tuple[ConnectedApp, ...], warnings: list[tuple[str, str]]
+) -> None:
+    """One EDX_API_KEY and one cross-domain CSRF cookie per Open edX; warn when browsers will
+    drop that cookie (catalog not under its domain, or no HTTPS)."""
+    first: ConnectedApp | None = None
+    for app in apps:
+        catalog = app.catalog
+        if catalog is None:
+            continue
+        if first is None or first.catalog is None:
+            first = app
+        else:
+            for setting, attribute in (
+                ("API_TOKEN", "api_token"),
+                ("CSRF_COOKIE_NAME", "csrf_cookie_name"),
+                ("CSRF_COOKIE_DOMAIN", "csrf_cookie_domain"),
+            ):
+                if getattr(catalog, attribute) != getattr(first.catalog, attribute):
+                    raise ConfigError(
+                        f"{app.key_prefix}{setting}",
+                        f"differs from {first.key_prefix}{setting}, but Open edX has only one",
+                        f"give both catalogs the same {setting}, or unset both",
+                    )
+        domain = "." + catalog.csrf_cookie_domain.lstrip(".")
+        for host, what in ((app.url.host, app.name), (platform.lms_host, "the LMS")):
+            if not ("." + host).endswith(domain):
+                warnings.append(
+                    (
+                        f"{app.key_prefix}CSRF_COOKIE_DOMAIN",
+                        f"{host} ({what}) is not under {domain}: browsers drop the CSRF cookie and "
+                        "enrollment from the catalog fails; serve both from sibling hosts",
+                    )
+                )
+        if not platform.https:
+            warnings.append(
+                (
+                    "ENABLE_HTTPS",
+                    f"is off: browsers drop the cross-domain CSRF cookie {app.name} needs for "
+                    "enrollment (fine for a local look, not for learners)",
+                )
+            )

@@ -1,0 +1,50 @@
+"""Glue between Tutor's template renderer and the pure core.
+
+Templates call ``lmsbridge_plan()`` to get the Plan for the configuration they are rendered
+with, and pass every value through ``lmsbridge_py`` or ``lmsbridge_yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+from tutor import exceptions
+
+from ..core.errors import ConfigError
+from ..core.pipeline import plan_for
+from ..core.plan import Plan
+from ..core.presets import BUILTIN_PRESETS, Preset
+from ..hooks import Filters
+
+
+def presets() -> dict[str, Preset]:
+    """Ours, then those other plugins add through LMSBRIDGE_PRESETS."""
+    added = Filters.LMSBRIDGE_PRESETS.apply(list(BUILTIN_PRESETS))
+    return {preset.name: preset for preset in added if isinstance(preset, Preset)}
+
+
+def tutor_plan(config: Mapping[str, Any]) -> Plan:
+    """The Plan, or a TutorError with one line naming the key and the fix."""
+    try:
+        return plan_for(config, presets())
+    except ConfigError as exc:
+        raise exceptions.TutorError(f"lmsbridge: {exc.line(command_syntax())}") from None
+
+
+def command_syntax() -> Any:
+    """How the running command takes values, so that fixes are given in its syntax."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    path = context.command_path if context is not None else ""
+    if path.endswith("lmsbridge set"):
+        return "lmsbridge-set"
+    return "config-save"
+
+
+@jinja2.pass_context
+def plan_from_template(context: jinja2.runtime.Context) -> Plan:
+    """Jinja global ``lmsbridge_plan()``: the Plan of the configuration being rendered."""
+    return tutor_plan(context.get_all())
