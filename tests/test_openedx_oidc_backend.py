@@ -207,8 +207,14 @@ def test_internal_endpoint_carries_server_calls_and_the_browser_stays_public(
         (PUBLIC, INTERNAL),
         (f"{PUBLIC}?x=1", f"{INTERNAL}?x=1"),
         # Not under the issuer's path: another realm, another host, a longer path segment.
-        ("https://sso.example.com/realms/other/token", "https://sso.example.com/realms/other/token"),
-        ("https://cdn.example.com/realms/staff/certs", "https://cdn.example.com/realms/staff/certs"),
+        (
+            "https://sso.example.com/realms/other/token",
+            "https://sso.example.com/realms/other/token",
+        ),
+        (
+            "https://cdn.example.com/realms/staff/certs",
+            "https://cdn.example.com/realms/staff/certs",
+        ),
         (f"{PUBLIC}2/token", f"{PUBLIC}2/token"),
     ],
 )

@@ -116,7 +116,7 @@ def _jwks(url: str, timeout: float, algorithm: str) -> Finding:
     try:
         document = json.loads(answer.body)
     except ValueError:
-        return ("error", f"JWKS {url} is not JSON (expected {{\"keys\": [...]}})")
+        return ("error", f'JWKS {url} is not JSON (expected {{"keys": [...]}})')
     keys = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(keys, list) or not keys:
         return ("error", f"JWKS {url} holds no keys (expected a key for {algorithm})")

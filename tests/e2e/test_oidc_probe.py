@@ -171,9 +171,7 @@ def test_silent_host() -> None:
         ({"kty": "EC", "crv": "P-384"}, "ES256", "crv P-384, not P-256"),
     ],
 )
-def test_key_usable_for_algorithm(
-    key: dict[str, str], algorithm: str, problem: str | None
-) -> None:
+def test_key_usable_for_algorithm(key: dict[str, str], algorithm: str, problem: str | None) -> None:
     assert oidc_probe.key_problem(key, algorithm) == problem
 
 

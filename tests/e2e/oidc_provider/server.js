@@ -164,7 +164,13 @@ const callback = provider.callback();
 function serve(label, internal) {
   return async (req, res) => {
     const { method, url } = req;
-    res.on('finish', () => log(`${label} ${method} ${url} -> ${res.statusCode}`));
+    // Logged as the status line goes out (every response passes through writeHead), so the
+    // line is in the log before the client can read the answer.
+    const { writeHead } = res;
+    res.writeHead = function logged(statusCode, ...rest) {
+      log(`${label} ${method} ${url} -> ${statusCode}`);
+      return writeHead.call(this, statusCode, ...rest);
+    };
     try {
       if (!req.url.startsWith(`${mountPath}/`) && req.url !== mountPath) {
         res.statusCode = 404;
