@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from openedx_companion_auth.settings import common as companion_settings
+from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
 with open(os.environ["LMSBRIDGE_E2E_CONFIG"], encoding="utf-8") as _config_file:
     CONFIG: dict[str, Any] = json.load(_config_file)
@@ -71,6 +72,9 @@ LOGIN_REDIRECT_URL = "/dashboard"
 SOCIAL_AUTH_STRATEGY = "tests.e2e.openedx_strategy.ConfigurationModelStrategy"
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = False
+# edx-platform's registration (automatic with skip_registration_form) stores the backend's
+# full name in the learner's profile.
+SOCIAL_AUTH_PIPELINE = (*DEFAULT_AUTH_PIPELINE, "tests.e2e.openedx_pipeline.save_profile_name")
 OAUTH2_PROVIDER = {"SCOPES": {"read": "Read", "write": "Write", "user_id": "User id"}}
 
 # edx-platform's add_plugins(): openedx-companion-auth's settings (defaults + its middleware).

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+# The plugin's in-image Open edX app (lmsbridge_openedx), importable in the Open edX stand-in
+# as it is in the image.
+OPENEDX_APP = ROOT / "tutor_lmsbridge" / "openedx_app"
 START_TIMEOUT = 60
 
 
@@ -29,7 +32,8 @@ def django_server(settings_module: str, config: dict[str, Any], workdir: Path) -
     config_path = workdir / f"{name}.json"
     config_path.write_text(json.dumps(config))
     log_path = workdir / f"{name}.log"
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    path = os.pathsep.join([str(ROOT), str(OPENEDX_APP), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.e2e.runner", settings_module, str(config_path)],

@@ -1,0 +1,376 @@
+"""OpenID Connect single sign-on round trips on loopback: the in-image backends
+(lmsbridge_openedx.oidc) in the Open edX stand-in against a certified OpenID Provider (node
+oidc-provider).
+
+Listeners: the Open edX stand-in on 127.0.0.2:8000; the first provider's issuer on 127.0.0.5
+and its internal address (what the LMS container reaches) on 127.0.0.6; a second provider on
+127.0.0.7 / 127.0.0.8. The providers answer token, userinfo and JWKS on their internal address
+only, so a login succeeds only if the backend sends those calls there.
+
+The Open edX side is built by deploy_oidc() in the shape the plugin renders (settings and the
+init plan), and the database objects come from the repository's real init job.
+"""
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from tutor_lmsbridge.patterns import ALWAYS_ALLOWED_PATHS
+from tutor_lmsbridge.plan import MANAGED_MARKER, ProviderConfig
+
+from .oidc_process import oidc_provider
+from .process import ROOT, django_server, free_port
+
+pytestmark = pytest.mark.e2e
+
+LMS_HOST = "127.0.0.2"
+LMS_URL = f"http://{LMS_HOST}:8000"
+TIMEOUT = 20
+INIT_CODE = (
+    ROOT / "tutor_lmsbridge" / "templates" / "lmsbridge" / "tasks" / "lms" / "init_objects.py"
+)
+
+
+@dataclass
+class Idp:
+    """One OpenID Provider and the app that connects it to Open edX."""
+
+    app: str  # the app name, also its backend name here
+    public_host: str
+    internal_host: str
+    login: str  # the account that logs in there
+    account: dict[str, Any]
+    client_id: str
+    client_secret: str
+    path: str = "/realms/lms"
+    port: int = 0
+    internal_port: int = 0
+
+    def __post_init__(self) -> None:
+        self.port = free_port(self.public_host)
+        self.internal_port = free_port(self.internal_host)
+
+    @property
+    def issuer(self) -> str:
+        return f"http://{self.public_host}:{self.port}{self.path}"
+
+    @property
+    def internal(self) -> str:
+        return f"http://{self.internal_host}:{self.internal_port}{self.path}"
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{LMS_URL}/auth/complete/{self.app}/"
+
+
+def staff_idp() -> Idp:
+    """The first provider (fresh ports per test)."""
+    return Idp(
+        app="staffsso",
+        public_host="127.0.0.5",
+        internal_host="127.0.0.6",
+        login="ada",
+        account={
+            "sub": "staff-0001",
+            "preferred_username": "ada",
+            "name": "Ada Lovelace",
+            "email": "ada@staff.example.com",
+            "email_verified": True,
+        },
+        client_id="openedx-at-staffsso",
+        client_secret="secret-from-staffsso",
+    )
+
+
+def learners_idp() -> Idp:
+    """A second provider, at the same time."""
+    return Idp(
+        app="learners",
+        public_host="127.0.0.7",
+        internal_host="127.0.0.8",
+        login="grace",
+        account={
+            "sub": "learner-0042",
+            "preferred_username": "grace",
+            "name": "Grace Hopper",
+            "email": "grace@learners.example.org",
+            "email_verified": True,
+        },
+        client_id="openedx-at-learners",
+        client_secret="secret-from-learners",
+        path="",  # an issuer without a path, as most hosted providers have
+    )
+
+
+@dataclass
+class Deployment:
+    """The Open edX stand-in's configuration and each provider's, built from the same values."""
+
+    openedx: dict[str, Any]
+    providers: dict[str, dict[str, Any]]  # app -> server.js config
+    logs: dict[str, Path] = field(default_factory=dict)  # "openedx" or app -> log
+
+    def log_text(self) -> str:
+        return "\n".join(path.read_text() for path in self.logs.values())
+
+
+def provider_row(idp: Idp) -> dict[str, Any]:
+    return ProviderConfig(
+        app=idp.app,
+        backend_name=idp.app,
+        name=f"OIDC {idp.app}",
+        slug=idp.app,
+        key=idp.client_id,
+        visible=False,
+        skip_hinted_login_dialog=True,
+        skip_registration_form=True,
+        skip_email_verification=True,
+        sync_learner_profile_data=True,
+        enable_sso_id_verification=False,
+        other_settings={
+            "OIDC_ENDPOINT": idp.issuer,
+            "ID_TOKEN_ISSUER": idp.issuer,
+            "INTERNAL_ENDPOINT": idp.internal,
+            MANAGED_MARKER: idp.app,
+        },
+    )._asdict()
+
+
+def deploy_oidc(tmp_path: Path, idps: list[Idp]) -> Deployment:
+    """Open edX with one OIDC app per identity provider, in the shape the plugin renders; the
+    first one gets the anonymous learners (companion redirect). The one place to swap for the
+    plugin's rendered output."""
+    first = idps[0].app
+    plugin_settings = {
+        "AUTHENTICATION_BACKENDS": [
+            *(f"lmsbridge_openedx.oidc.OIDC_{idp.app.replace('-', '_')}" for idp in idps),
+            # edx-platform's own backends are not installed here: Django's stands in for them.
+            "django.contrib.auth.backends.ModelBackend",
+        ],
+        "SOCIAL_AUTH_OAUTH_SECRETS": {idp.app: idp.client_secret for idp in idps},
+        "ENABLE_THIRD_PARTY_AUTH": True,
+        "MITX_REDIRECT_ENABLED": True,
+        "MITX_REDIRECT_LOGIN_URL": f"/auth/login/{first}/?auth_entry=login",
+        "MITX_REDIRECT_ALLOW_RE_LIST": list(ALWAYS_ALLOWED_PATHS),
+        "MITX_REDIRECT_DENY_RE_LIST": [],
+        "IDA_LOGOUT_URI_LIST": [],
+        "SITE_ID": 2,
+        "LMSBRIDGE_INIT_PLAN": {
+            "marker": MANAGED_MARKER,
+            "users": [],
+            "applications": [],
+            "tokens": [],
+            "providers": [provider_row(idp) for idp in idps],
+        },
+    }
+    return Deployment(
+        openedx={
+            "database": str(tmp_path / "openedx.sqlite3"),
+            "listen": [[LMS_HOST, 8000]],
+            "lms_host": f"{LMS_HOST}:8000",
+            "plugin_settings": plugin_settings,
+            # The init job's Python, as `./manage.py lms shell` gets it (the task includes this
+            # file verbatim).
+            "init_code": INIT_CODE.read_text(),
+        },
+        providers={
+            idp.app: {
+                "issuer": idp.issuer,
+                "listen": [[idp.public_host, idp.port], [idp.internal_host, idp.internal_port]],
+                "clients": [
+                    {
+                        "client_id": idp.client_id,
+                        "client_secret": idp.client_secret,
+                        "redirect_uris": [idp.redirect_uri],
+                    }
+                ],
+                "accounts": {idp.login: idp.account},
+                "server_endpoints_internal_only": True,
+            }
+            for idp in idps
+        },
+    )
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[Callable[[Deployment], Deployment]]:
+    """Start a deployment's providers, then Open edX; all stop when the test ends."""
+    with ExitStack() as stack:
+
+        def start(deployment: Deployment) -> Deployment:
+            for app, config in deployment.providers.items():
+                deployment.logs[app] = Path(stack.enter_context(oidc_provider(config, tmp_path)))
+            deployment.logs["openedx"] = Path(
+                stack.enter_context(
+                    django_server("tests.e2e.openedx_settings", deployment.openedx, tmp_path)
+                )
+            )
+            return deployment
+
+        yield start
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    detail: str
+    authorize_url: str = ""
+
+
+def login(session: requests.Session, idp: Idp, start: str) -> Outcome:
+    """Browser: an LMS page -> the provider's login form -> sign in -> back, logged in."""
+    page = session.get(f"{LMS_URL}{start}", timeout=TIMEOUT)
+    authorize = [r.url for r in page.history if urlsplit(r.url).path == f"{idp.path}/auth"]
+    form = re.search(r'<form method="post" action="([^"]+)">', page.text)
+    if urlsplit(page.url).hostname != idp.public_host or form is None:
+        return Outcome(
+            False, f"no provider login form: {page.status_code} at {page.url}: {page.text}"
+        )
+    done = session.post(
+        f"http://{idp.public_host}:{idp.port}{form.group(1)}",
+        data={"login": idp.login},
+        timeout=TIMEOUT,
+    )
+    welcome = f"Logged in as {idp.account['preferred_username']} <{idp.account['email']}>"
+    outcome = (
+        done.status_code == 200 and done.url == f"{LMS_URL}/dashboard" and welcome in done.text
+    )
+    detail = "logged in" if outcome else f"{done.status_code} at {done.url}: {done.text[:2000]}"
+    return Outcome(outcome, detail, authorize[0] if authorize else "")
+
+
+def database_rows(deployment: Deployment, query: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(deployment.openedx["database"]) as db:
+        return db.execute(query).fetchall()
+
+
+def test_two_openid_providers_log_learners_in(
+    tmp_path: Path, servers: Callable[[Deployment], Deployment]
+) -> None:
+    staff_sso, learners_sso = staff_idp(), learners_idp()
+    deployment = servers(deploy_oidc(tmp_path, [staff_sso, learners_sso]))
+
+    # The companion redirect sends an anonymous learner to the first provider.
+    staff = login(requests.Session(), staff_sso, "/dashboard")
+    assert staff.ok, staff.detail + "\n" + deployment.log_text()[-4000:]
+    query = parse_qs(urlsplit(staff.authorize_url).query)
+    assert query["response_type"] == ["code"]
+    assert query["client_id"] == [staff_sso.client_id]
+    assert query["redirect_uri"] == [staff_sso.redirect_uri]
+    assert set(query["scope"][0].split()) == {"openid", "profile", "email"}
+    assert query["state"][0]
+    assert len(query["nonce"][0]) == 64
+
+    # The second provider, at the same time, through its own backend.
+    learner = login(requests.Session(), learners_sso, "/auth/login/learners/?auth_entry=login")
+    assert learner.ok, learner.detail + "\n" + deployment.log_text()[-4000:]
+
+    # Accounts made from the claims (username, email, full name), one per provider.
+    accounts = database_rows(
+        deployment,
+        "SELECT u.username, u.email, p.name, s.provider, s.uid FROM auth_user u "
+        "JOIN student_userprofile p ON p.user_id = u.id "
+        "JOIN social_auth_usersocialauth s ON s.user_id = u.id ORDER BY u.username",
+    )
+    assert accounts == [
+        ("ada", "ada@staff.example.com", "Ada Lovelace", "staffsso", "staff-0001"),
+        ("grace", "grace@learners.example.org", "Grace Hopper", "learners", "learner-0042"),
+    ]
+    # Two provider rows on the LMS Site, made by the init job: oa2-staffsso and oa2-learners.
+    log = deployment.logs["openedx"].read_text()
+    assert "lmsbridge: provider oa2-staffsso: created" in log
+    assert "lmsbridge: provider oa2-learners: created" in log
+    rows = database_rows(
+        deployment,
+        "SELECT backend_name, site_id, key, secret, enabled "
+        "FROM third_party_auth_oauth2providerconfig ORDER BY backend_name",
+    )
+    assert rows == [
+        ("learners", 2, learners_sso.client_id, "", 1),
+        ("staffsso", 2, staff_sso.client_id, "", 1),
+    ]
+
+    # Each provider was asked by the browser for the authorization only, and by the LMS, on
+    # its internal address, for discovery, token, userinfo and JWKS.
+    for idp in (staff_sso, learners_sso):
+        provider_log = deployment.logs[idp.app].read_text()
+        for line in (
+            f"internal GET {idp.path}/.well-known/openid-configuration -> 200",
+            f"internal POST {idp.path}/token -> 200",
+            f"internal GET {idp.path}/me -> 200",
+            f"internal GET {idp.path}/jwks -> 200",
+        ):
+            assert line in provider_log, provider_log
+        assert f"public GET {idp.path}/auth?" in provider_log
+        for server_side in ("GET /.well-known/", "POST /token", "GET /me", "GET /jwks"):
+            method, path = server_side.split()
+            assert f"public {method} {idp.path}{path}" not in provider_log, provider_log
+
+
+def announce_other_issuer(deployment: Deployment) -> None:
+    config = deployment.providers["staffsso"]
+    config["announce_issuer"] = config["issuer"] + "-old"
+
+
+def wrong_client_secret(deployment: Deployment) -> None:
+    deployment.openedx["plugin_settings"]["SOCIAL_AUTH_OAUTH_SECRETS"]["staffsso"] = "wrong"
+
+
+def unregistered_redirect_uri(deployment: Deployment) -> None:
+    (client,) = deployment.providers["staffsso"]["clients"]
+    client["redirect_uris"] = [f"{LMS_URL}/auth/complete/oidc/"]
+
+
+def jwks_unreachable(deployment: Deployment) -> None:
+    deployment.providers["staffsso"]["jwks_unavailable"] = True
+
+
+@pytest.mark.parametrize(
+    ("breakage", "evidence"),
+    [
+        # The id_token carries the announced issuer; the pinned ID_TOKEN_ISSUER refuses it.
+        (announce_other_issuer, ["AuthTokenError: Token error: Invalid issuer"]),
+        (
+            wrong_client_secret,
+            [
+                "grant.error invalid_client",
+                "401 Client Error: Unauthorized for url: http://127.0.0.6",
+            ],
+        ),
+        (
+            unregistered_redirect_uri,
+            [
+                "authorization.error invalid_redirect_uri",
+                "redirect_uri did not match any of the client&#39;s registered redirect_uris",
+            ],
+        ),
+        (jwks_unreachable, ["503 Server Error", "internal GET /realms/lms/jwks -> 503"]),
+    ],
+    ids=["issuer", "client-secret", "redirect-uri", "jwks"],
+)
+def test_login_fails_for_the_right_reason(
+    breakage: Callable[[Deployment], None],
+    evidence: list[str],
+    tmp_path: Path,
+    servers: Callable[[Deployment], Deployment],
+) -> None:
+    staff_sso = staff_idp()
+    deployment = deploy_oidc(tmp_path, [staff_sso])
+    breakage(deployment)
+    servers(deployment)
+    outcome = login(requests.Session(), staff_sso, "/dashboard")
+    assert not outcome.ok
+    found = outcome.detail + deployment.log_text()
+    for text in evidence:
+        assert text in found, outcome.detail + "\n" + deployment.log_text()[-4000:]
+    assert database_rows(deployment, "SELECT username FROM auth_user") == []
+    # The failure is the breakage's, not a setup error: the LMS reached the provider.
+    assert "public GET /realms/lms/auth?" in deployment.logs["staffsso"].read_text()

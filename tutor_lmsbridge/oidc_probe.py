@@ -1,0 +1,196 @@
+"""Probe an OpenID Provider from where the LMS stands: standard library only.
+
+``probe_oidc`` reads the discovery document the way the in-image backend
+(lmsbridge_openedx.oidc) does — from ``internal_url`` when given, with the token, userinfo and
+JWKS endpoints announced under the public issuer moved to ``internal_url`` — and asks each
+endpoint what a login will ask it, without credentials:
+
+- discovery: HTTP 200, a JSON object, ``issuer`` equal to the configured issuer exactly (the
+  LMS pins ``iss`` to it, so any other value fails every login);
+- authorization endpoint (the browser's): answers, anything but 404 or 5xx (redirects are not
+  followed: a redirect to a login page is an answer);
+- token endpoint: refuses a credential-less POST with 400 or 401;
+- userinfo endpoint: refuses a token-less GET with 400, 401 or 403;
+- JWKS: loads, and holds a key that can verify ``algorithm`` (id_token signatures).
+
+One (level, message) pair per finding; level is "ok", "warning" or "error". Messages name the
+URL and what was expected. No Tutor here: the plugin and tests call it with plain values.
+"""
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from typing import Any, NamedTuple
+
+WELL_KNOWN = "/.well-known/openid-configuration"
+# Which JSON Web Key types can verify which JWS algorithms (RFC 7518 §3.1, RFC 8037).
+KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+EC_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "ES256K": "secp256k1"}
+
+Finding = tuple[str, str]
+
+
+class Answer(NamedTuple):
+    status: int | None  # None: no HTTP answer
+    body: bytes
+    problem: str  # why there was no answer
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a redirect is the endpoint's answer; following it would probe elsewhere
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def fetch(url: str, timeout: float, method: str = "GET") -> Answer:
+    if not url.startswith(("http://", "https://")):
+        return Answer(None, b"", "not an http(s) URL")
+    data = b"" if method == "POST" else None
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (http(s), checked above)
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return Answer(response.status, response.read(1 << 20), "")
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, exc.read(1 << 20) if exc.fp else b"", "")
+    except TimeoutError:
+        return Answer(None, b"", f"no answer within {timeout:g} s")
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            return Answer(None, b"", f"no answer within {timeout:g} s")
+        if isinstance(reason, ConnectionRefusedError):
+            return Answer(None, b"", "connection refused")
+        if isinstance(reason, socket.gaierror):
+            return Answer(None, b"", "host name does not resolve")
+        return Answer(None, b"", str(reason))
+    except OSError as exc:
+        return Answer(None, b"", str(exc))
+
+
+def rewrite_endpoint(url: str, public: str, internal: str | None) -> str:
+    """``url`` with the public issuer's origin and path replaced by ``internal`` when it lies
+    under the public issuer (the in-image backend's rule; a test keeps the two equal)."""
+    if not internal:
+        return url
+    public, internal = public.rstrip("/"), internal.rstrip("/")
+    rest = url[len(public) :]
+    if url.startswith(public) and (rest == "" or rest[0] in "/?#"):
+        return internal + rest
+    return url
+
+
+def _answered(what: str, url: str, answer: Answer, healthy: set[int], expected: str) -> Finding:
+    if answer.status is None:
+        return ("error", f"{what} {url}: {answer.problem} (expected {expected})")
+    if answer.status in healthy:
+        return ("ok", f"{what} {url} answers {answer.status}")
+    hint = " (wrong path?)" if answer.status == 404 else ""
+    return ("error", f"{what} {url} answers {answer.status}{hint}, expected {expected}")
+
+
+def key_problem(key: Any, algorithm: str) -> str | None:
+    """Why ``key`` (a JWK) cannot verify ``algorithm`` signatures, or None if it can."""
+    if not isinstance(key, dict):
+        return "not a JSON object"
+    kty = KEY_TYPES.get(algorithm[:2])
+    if kty is None:
+        return f"unknown algorithm {algorithm}"
+    if key.get("kty") != kty:
+        return f"kty {key.get('kty')}, not {kty}"
+    if key.get("alg") not in (None, algorithm):
+        return f"alg {key.get('alg')}"
+    if key.get("use") not in (None, "sig"):
+        return f"use {key.get('use')}"
+    if algorithm in EC_CURVES and key.get("crv") != EC_CURVES[algorithm]:
+        return f"crv {key.get('crv')}, not {EC_CURVES[algorithm]}"
+    return None
+
+
+def _jwks(url: str, timeout: float, algorithm: str) -> Finding:
+    answer = fetch(url, timeout)
+    if answer.status != 200:
+        return _answered("JWKS", url, answer, {200}, "200 and the provider's signing keys")
+    try:
+        document = json.loads(answer.body)
+    except ValueError:
+        return ("error", f'JWKS {url} is not JSON (expected {{"keys": [...]}})')
+    keys = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(keys, list) or not keys:
+        return ("error", f"JWKS {url} holds no keys (expected a key for {algorithm})")
+    problems = [key_problem(key, algorithm) for key in keys]
+    usable = problems.count(None)
+    if usable:
+        return ("ok", f"JWKS {url} holds {usable} key(s) for {algorithm}")
+    listed = "; ".join(str(problem) for problem in problems)
+    return ("error", f"JWKS {url} holds no key usable for {algorithm} ({listed})")
+
+
+def probe_oidc(
+    issuer: str, internal_url: str | None, timeout: float, algorithm: str = "RS256"
+) -> list[Finding]:
+    """Findings about the OpenID Provider ``issuer``, reached at ``internal_url`` if set."""
+    base = (internal_url or issuer).rstrip("/")
+    where = "internal URL" if internal_url else "issuer URL"
+    url = base + WELL_KNOWN
+    answer = fetch(url, timeout)
+    if answer.status != 200:
+        return [_answered(f"OIDC discovery ({where})", url, answer, {200}, "200 and JSON")]
+    try:
+        document = json.loads(answer.body)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return [("error", f"OIDC discovery {url} is not a JSON object (expected the document)")]
+
+    findings: list[Finding] = []
+    announced = document.get("issuer")
+    if announced == issuer:
+        findings.append(("ok", f"OIDC discovery {url} announces issuer {issuer}, as configured"))
+    else:
+        findings.append(
+            (
+                "error",
+                f"OIDC discovery {url} announces issuer {announced!r}, expected {issuer!r} "
+                "exactly: the LMS pins the id_token's iss to the configured issuer, so every "
+                "login would fail",
+            )
+        )
+
+    checks = [
+        ("authorization_endpoint", "authorization endpoint (browser URL)", "GET"),
+        ("token_endpoint", "token endpoint", "POST"),
+        ("userinfo_endpoint", "userinfo endpoint without a token", "GET"),
+        ("jwks_uri", "JWKS", "GET"),
+    ]
+    for name, what, method in checks:
+        announced_url = document.get(name)
+        if not isinstance(announced_url, str) or not announced_url:
+            findings.append(("error", f"OIDC discovery {url} lacks {name}"))
+            continue
+        if name == "authorization_endpoint":
+            target = announced_url  # the browser goes there, never through the internal URL
+            answer = fetch(target, timeout, method)
+            healthy = set(range(100, 500)) - {404}
+            findings.append(_answered(what, target, answer, healthy, "an answer, not 404 or 5xx"))
+            continue
+        target = rewrite_endpoint(announced_url, issuer, internal_url)
+        if internal_url and target == announced_url:
+            findings.append(
+                (
+                    "warning",
+                    f"{what} {announced_url} is not under the issuer {issuer}: the LMS calls it "
+                    "as announced, not through the internal URL",
+                )
+            )
+        if name == "jwks_uri":
+            findings.append(_jwks(target, timeout, algorithm))
+        elif name == "token_endpoint":
+            answer = fetch(target, timeout, method)
+            findings.append(_answered(what, target, answer, {400, 401}, "400/401 without a client"))
+        else:
+            answer = fetch(target, timeout, method)
+            findings.append(_answered(what, target, answer, {400, 401, 403}, "400/401/403"))
+    return findings
