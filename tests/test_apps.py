@@ -10,7 +10,7 @@ from tutor_lmsbridge.core.errors import ConfigError
 from tutor_lmsbridge.core.plan import build_plan
 from tutor_lmsbridge.core.read_bridge import read_bridge
 
-from .samples import KEYCLOAK, MITXONLINE, MITXPRO, PLATFORM, RICHIE, combine, several_apps
+from .samples import KEYCLOAK, MITXONLINE, MITXPRO, OIDC, PLATFORM, RICHIE, combine, several_apps
 
 
 def bridge(**overrides: Any) -> Any:
@@ -398,3 +398,97 @@ def test_keys_of_a_disconnected_app_only_warn() -> None:
     assert result.warnings == (
         ("LMSBRIDGE_OLDAPP_URL", "not used by any connected app (LMSBRIDGE_APPS)"),
     )
+
+
+def test_oidc_preset_from_three_keys_and_the_client() -> None:
+    config = {**OIDC, "LMSBRIDGE_SSO_INTERNAL_URL": "http://keycloak:8080/realms/learn"}
+    plan = build_plan(bridge(**config))
+    (provider,) = plan.providers
+    assert provider.provider_id == "oa2-sso"
+    assert provider.visible
+    assert provider.other_settings == {
+        "EMAIL_KEY": "email",
+        "FULLNAME_KEY": "name",
+        "ID_TOKEN_ISSUER": "https://sso.example.edu/realms/learn",
+        "INTERNAL_ENDPOINT": "http://keycloak:8080/realms/learn",
+        "OIDC_ENDPOINT": "https://sso.example.edu/realms/learn",
+        "SCOPE": ["openid", "email", "profile"],
+        "USERNAME_KEY": "preferred_username",
+        "lmsbridge_app": "sso",
+    }
+    assert plan.lms.backend_classes == ["lmsbridge_openedx.oidc.OIDC_sso"]
+    assert plan.lms.oauth_secrets == {"sso": "oidc-secret-value"}
+    # The backends live in the plugin's Open edX app, which the image then installs.
+    assert "/openedx/lmsbridge/openedx_plugin" in plan.requirements
+
+
+def test_oidc_issuer_is_pinned_exactly_as_given() -> None:
+    app = bridge(**{**OIDC, "LMSBRIDGE_SSO_URL": "https://tenant.eu.auth0.com/"}).apps[0]
+    assert app.provider is not None
+    assert app.provider.other_settings["ID_TOKEN_ISSUER"] == "https://tenant.eu.auth0.com/"
+    assert app.provider.other_settings["OIDC_ENDPOINT"] == "https://tenant.eu.auth0.com"
+    assert "INTERNAL_ENDPOINT" not in app.provider.other_settings
+
+
+def test_two_oidc_providers_get_distinct_stable_backends() -> None:
+    two = {
+        **OIDC,
+        "LMSBRIDGE_APPS": ["sso", "google"],
+        "LMSBRIDGE_GOOGLE_PRESET": "oidc",
+        "LMSBRIDGE_GOOGLE_URL": "https://accounts.google.com",
+        "LMSBRIDGE_GOOGLE_CLIENT_ID": "g",
+        "LMSBRIDGE_GOOGLE_CLIENT_SECRET": "gs",
+    }
+    plan = build_plan(bridge(**two))
+    assert [p.provider_id for p in plan.providers] == ["oa2-sso", "oa2-google"]
+    assert plan.lms.backend_classes == [
+        "lmsbridge_openedx.oidc.OIDC_sso",
+        "lmsbridge_openedx.oidc.OIDC_google",
+    ]
+    # Same names on the next save: the rows the init job made stay the current ones.
+    assert build_plan(bridge(**two)).providers == plan.providers
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "words"),
+    [
+        ({"LMSBRIDGE_SSO_BACKEND": "my_sso"}, "LMSBRIDGE_SSO_BACKEND", "cannot name an OpenID"),
+        ({"LMSBRIDGE_SSO_BACKEND_CLASS": "x.Y"}, "LMSBRIDGE_SSO_BACKEND_CLASS", "does not use"),
+        ({"LMSBRIDGE_SSO_SCOPES": [1]}, "LMSBRIDGE_SSO_SCOPES", "quote it"),
+        ({"LMSBRIDGE_SSO_USERNAME_CLAIM": "a b"}, "LMSBRIDGE_SSO_USERNAME_CLAIM", "claim name"),
+        ({"LMSBRIDGE_SSO_URL": "sso.example.edu"}, "LMSBRIDGE_SSO_URL", "http"),
+    ],
+)
+def test_oidc_errors_name_the_key(overrides: dict[str, Any], key: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        bridge(**{**OIDC, **overrides})
+    assert caught.value.key == key
+    assert words in str(caught.value)
+
+
+def test_generic_backend_class_is_checked_with_social_auth_core() -> None:
+    missing = {k: v for k, v in KEYCLOAK.items() if not k.endswith("OTHER_SETTINGS")}
+    with pytest.raises(ConfigError) as caught:
+        bridge(**missing)
+    assert caught.value.key == "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS"
+    assert "reads PUBLIC_KEY without a default" in str(caught.value)
+    with pytest.raises(ConfigError) as named:
+        bridge(**{**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_BACKEND": "sso"})
+    assert "is named 'keycloak', not 'sso'" in str(named.value)
+    with pytest.raises(ConfigError) as not_oauth2:
+        bridge(
+            **{
+                **KEYCLOAK,
+                "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": "social_core.backends.twitter.TwitterOAuth",
+            }
+        )
+    assert "is not an OAuth2 backend" in str(not_oauth2.value)
+    # A class only the image has is accepted when PACKAGE says where it comes from.
+    image_only = bridge(
+        **{
+            **KEYCLOAK,
+            "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": "acme_auth.backends.AcmeOAuth2",
+            "LMSBRIDGE_KEYCLOAK_PACKAGE": "acme-auth==1.0",
+        }
+    )
+    assert image_only.apps[0].provider is not None

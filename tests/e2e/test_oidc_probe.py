@@ -1,4 +1,4 @@
-"""tutor_lmsbridge.oidc_probe against a certified OpenID Provider (node oidc-provider) on
+"""tutor_lmsbridge.output.oidc_probe against a certified OpenID Provider (node oidc-provider) on
 loopback: healthy through the issuer URL and through an internal URL, then broken on purpose
 (announced issuer, JWKS 503, nothing listening, wrong path, silent host)."""
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tutor_lmsbridge import oidc_probe
-from tutor_lmsbridge.oidc_probe import probe_oidc
+from tutor_lmsbridge.output import oidc_probe
+from tutor_lmsbridge.output.oidc_probe import probe_oidc
 
 from ..provider_server import closed_port_url, silent_listener
 from .oidc_process import oidc_provider

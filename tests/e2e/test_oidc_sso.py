@@ -7,10 +7,12 @@ and its internal address (what the LMS container reaches) on 127.0.0.6; a second
 127.0.0.7 / 127.0.0.8. The providers answer token, userinfo and JWKS on their internal address
 only, so a login succeeds only if the backend sends those calls there.
 
-The Open edX side is built by deploy_oidc() in the shape the plugin renders (settings and the
-init plan), and the database objects come from the repository's real init job.
+Everything Open edX knows comes from the plugin (deploy_oidc): the oidc preset's settings as
+the real Tutor renders them, the database objects from the rendered init job, and each
+provider's client registration from `tutor lmsbridge credentials`.
 """
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -23,20 +25,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tutor_lmsbridge.patterns import ALWAYS_ALLOWED_PATHS
-from tutor_lmsbridge.plan import MANAGED_MARKER, ProviderConfig
-
+from ..edx_settings import load_lms_settings
+from ..tutor_helpers import init_python, render_init_task, run_tutor, set_args
 from .oidc_process import oidc_provider
-from .process import ROOT, django_server, free_port
+from .process import django_server, free_port
 
 pytestmark = pytest.mark.e2e
 
 LMS_HOST = "127.0.0.2"
 LMS_URL = f"http://{LMS_HOST}:8000"
 TIMEOUT = 20
-INIT_CODE = (
-    ROOT / "tutor_lmsbridge" / "templates" / "lmsbridge" / "tasks" / "lms" / "init_objects.py"
-)
 
 
 @dataclass
@@ -122,64 +120,67 @@ class Deployment:
         return "\n".join(path.read_text() for path in self.logs.values())
 
 
-def provider_row(idp: Idp) -> dict[str, Any]:
-    return ProviderConfig(
-        app=idp.app,
-        backend_name=idp.app,
-        name=f"OIDC {idp.app}",
-        slug=idp.app,
-        key=idp.client_id,
-        visible=False,
-        skip_hinted_login_dialog=True,
-        skip_registration_form=True,
-        skip_email_verification=True,
-        sync_learner_profile_data=True,
-        enable_sso_id_verification=False,
-        other_settings={
-            "OIDC_ENDPOINT": idp.issuer,
-            "ID_TOKEN_ISSUER": idp.issuer,
-            "INTERNAL_ENDPOINT": idp.internal,
-            MANAGED_MARKER: idp.app,
-        },
-    )._asdict()
+PLUGIN_SETTINGS = (
+    "AUTHENTICATION_BACKENDS",
+    "SOCIAL_AUTH_OAUTH_SECRETS",
+    "ENABLE_THIRD_PARTY_AUTH",
+    "MITX_REDIRECT_ENABLED",
+    "MITX_REDIRECT_LOGIN_URL",
+    "MITX_REDIRECT_ALLOW_RE_LIST",
+    "MITX_REDIRECT_DENY_RE_LIST",
+    "IDA_LOGOUT_URI_LIST",
+    "SITE_ID",
+    "LMSBRIDGE_INIT_PLAN",
+)
+
+
+def plugin_config(idps: list[Idp]) -> dict[str, Any]:
+    """What an operator sets: the oidc preset, the issuer, where the LMS reaches it, the
+    client; the first provider gets the anonymous learners."""
+    config: dict[str, Any] = {
+        "LMS_HOST": LMS_HOST,
+        "LMSBRIDGE_APPS": [idp.app for idp in idps],
+        "LMSBRIDGE_LOGIN_REDIRECT": idps[0].app,
+    }
+    for idp in idps:
+        prefix = f"LMSBRIDGE_{idp.app.upper()}_"
+        config[prefix + "PRESET"] = "oidc"
+        config[prefix + "URL"] = idp.issuer
+        config[prefix + "INTERNAL_URL"] = idp.internal
+        config[prefix + "CLIENT_ID"] = idp.client_id
+        config[prefix + "CLIENT_SECRET"] = idp.client_secret
+    return config
 
 
 def deploy_oidc(tmp_path: Path, idps: list[Idp]) -> Deployment:
-    """Open edX with one OIDC app per identity provider, in the shape the plugin renders; the
-    first one gets the anonymous learners (companion redirect). The one place to swap for the
-    plugin's rendered output."""
-    first = idps[0].app
-    plugin_settings = {
-        "AUTHENTICATION_BACKENDS": [
-            *(f"lmsbridge_openedx.oidc.OIDC_{idp.app.replace('-', '_')}" for idp in idps),
-            # edx-platform's own backends are not installed here: Django's stands in for them.
-            "django.contrib.auth.backends.ModelBackend",
-        ],
-        "SOCIAL_AUTH_OAUTH_SECRETS": {idp.app: idp.client_secret for idp in idps},
-        "ENABLE_THIRD_PARTY_AUTH": True,
-        "MITX_REDIRECT_ENABLED": True,
-        "MITX_REDIRECT_LOGIN_URL": f"/auth/login/{first}/?auth_entry=login",
-        "MITX_REDIRECT_ALLOW_RE_LIST": list(ALWAYS_ALLOWED_PATHS),
-        "MITX_REDIRECT_DENY_RE_LIST": [],
-        "IDA_LOGOUT_URI_LIST": [],
-        "SITE_ID": 2,
-        "LMSBRIDGE_INIT_PLAN": {
-            "marker": MANAGED_MARKER,
-            "users": [],
-            "applications": [],
-            "tokens": [],
-            "providers": [provider_row(idp) for idp in idps],
-        },
+    """Open edX with one oidc app per identity provider, as the plugin renders it: settings
+    from the real Tutor's development.py, objects from the rendered init job, and each
+    provider's client registered with the redirect URI `tutor lmsbridge credentials` prints."""
+    config = plugin_config(idps)
+    root = tmp_path / "tutor"
+    run_tutor(root, "plugins", "enable", "lmsbridge")
+    run_tutor(root, "config", "save", *set_args(config))
+    registered = {
+        idp.app: json.loads(
+            run_tutor(root, "lmsbridge", "credentials", idp.app, "--dev", "--format", "json").stdout
+        )
+        for idp in idps
     }
+    rendered = load_lms_settings(root / "env", "development", tmp_path)
+    plugin_settings = {key: rendered[key] for key in PLUGIN_SETTINGS}
+    # edx-platform's own backends are not installed here: Django's stands in for them.
+    plugin_settings["AUTHENTICATION_BACKENDS"] = [
+        backend
+        for backend in rendered["AUTHENTICATION_BACKENDS"]
+        if backend.startswith("lmsbridge_openedx.")
+    ] + ["django.contrib.auth.backends.ModelBackend"]
     return Deployment(
         openedx={
             "database": str(tmp_path / "openedx.sqlite3"),
             "listen": [[LMS_HOST, 8000]],
             "lms_host": f"{LMS_HOST}:8000",
             "plugin_settings": plugin_settings,
-            # The init job's Python, as `./manage.py lms shell` gets it (the task includes this
-            # file verbatim).
-            "init_code": INIT_CODE.read_text(),
+            "init_code": init_python(render_init_task(tmp_path / "task", config)),
         },
         providers={
             idp.app: {
@@ -189,7 +190,7 @@ def deploy_oidc(tmp_path: Path, idps: list[Idp]) -> Deployment:
                     {
                         "client_id": idp.client_id,
                         "client_secret": idp.client_secret,
-                        "redirect_uris": [idp.redirect_uri],
+                        "redirect_uris": [registered[idp.app]["provider_redirect_uri"]],
                     }
                 ],
                 "accounts": {idp.login: idp.account},

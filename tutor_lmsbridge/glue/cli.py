@@ -140,6 +140,8 @@ def set_command(context: Any, assignments: tuple[str, ...], unset_keys: tuple[st
         config[key] = tutor_env.render_unknown(config, value)
     for key in unset_keys:
         config.pop(key, None)
+    # An unset unique value (the secret seed) is generated anew, as `tutor config save` does.
+    tutor_config.update_with_base(config)
     from ..output.reports import check
 
     full = deepcopy(config)

@@ -10,6 +10,7 @@ is final text: Jinja does not render it again, so ``{{ }}`` in a value stays ine
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,11 +32,15 @@ def _yaml_safe_char(char: str) -> str:
 
 
 class UnsafeValueError(TypeError):
-    """A value of a type that has no safe literal (objects, floats, bytes...)."""
+    """A value of a type that has no safe literal (objects, bytes, NaN or infinite floats...)."""
 
 
 def _check(value: Any) -> None:
     if value is None or isinstance(value, (bool, int, str)):
+        return
+    # A finite float's repr() is a Python literal and json.dumps() a YAML number
+    # (OTHER_SETTINGS keeps JSON types: JWT_LEEWAY: 1.5).
+    if isinstance(value, float) and math.isfinite(value):
         return
     if isinstance(value, (list, tuple)):
         for item in value:
@@ -63,10 +68,30 @@ def python_literal(value: Any) -> str:
     return repr(value)
 
 
+def _yaml_float(value: float) -> str:
+    """PyYAML (YAML 1.1) reads a number as a float only with a dot: 1e+16 would be text."""
+    text = repr(value)
+    if "." not in text and "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def _json_flow(value: Any) -> str:
+    if isinstance(value, float):
+        return _yaml_float(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_json_flow(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        items = (f"{json.dumps(k, ensure_ascii=False)}: {_json_flow(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def yaml_value(value: Any) -> str:
     """A YAML flow value equal to ``value`` (JSON syntax, which YAML reads as is)."""
     _check(value)
-    text = json.dumps(value, ensure_ascii=False)
+    text = _json_flow(value)
     if text.isascii() and "\x7f" not in text:  # json.dumps escaped every other control
         return text
     return "".join(map(_yaml_safe_char, text))

@@ -1,58 +1,21 @@
 """`tutor lmsbridge check --probe`: reach each identity provider from this machine.
 
-One finding per endpoint. What counts as healthy is what an OAuth2 provider answers to a
-request without credentials: the authorization page answers (not 404 / 5xx), the token
+One finding per endpoint. OpenID Connect providers are probed by ``oidc_probe`` (discovery,
+issuer, endpoints, JWKS). For the others, what counts as healthy is what an OAuth2 provider
+answers to a request without credentials: the authorization page answers (not 404 / 5xx), the token
 endpoint refuses with 400 or 401, the user-info API (``API_ROOT + api/users/me``) refuses
 with 401 or 403, and an OIDC discovery document is JSON naming its endpoints.
 """
 
+from __future__ import annotations
+
 import json
-import socket
-import urllib.error
-import urllib.request
-from typing import NamedTuple
 
 from ..core.plan import Plan
+from .oidc_probe import Answer, fetch, probe_oidc
 from .reports import Finding
 
 USER_INFO_PATH = "api/users/me"
-
-
-class Answer(NamedTuple):
-    status: int | None  # None: no HTTP answer
-    body: bytes
-    problem: str  # why there was no answer
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # a 302 to a login page is an answer; do not follow it
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def fetch(url: str, timeout: float, method: str = "GET") -> Answer:
-    data = b"" if method == "POST" else None
-    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (http(s) only, validated)
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return Answer(response.status, response.read(65536), "")
-    except urllib.error.HTTPError as exc:
-        return Answer(exc.code, exc.read(65536) if exc.fp else b"", "")
-    except TimeoutError:
-        return Answer(None, b"", f"no answer within {timeout:g} s")
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            return Answer(None, b"", f"no answer within {timeout:g} s")
-        if isinstance(reason, ConnectionRefusedError):
-            return Answer(None, b"", "connection refused")
-        if isinstance(reason, socket.gaierror):
-            return Answer(None, b"", "host name does not resolve")
-        return Answer(None, b"", str(reason))
-    except OSError as exc:
-        return Answer(None, b"", str(exc))
 
 
 def _finding(key: str, what: str, url: str, answer: Answer, healthy: set[int]) -> Finding:
@@ -74,6 +37,14 @@ def probe(plan: Plan, timeout: float = 5.0) -> list[Finding]:
             continue
         settings = provider.other_settings
         key = app.key_prefix.rstrip("_")
+        if app.preset.protocol == "oidc":
+            issuer = settings["ID_TOKEN_ISSUER"]
+            internal = settings.get("INTERNAL_ENDPOINT")
+            findings += [
+                Finding(level, key, message)
+                for level, message in probe_oidc(issuer, internal, timeout)
+            ]
+            continue
         if "DISCOVERY_URL" in settings:
             findings.append(_discovery(key, settings["DISCOVERY_URL"], timeout))
             continue

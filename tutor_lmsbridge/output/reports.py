@@ -172,15 +172,44 @@ def provider_redirect_uri(plan: Plan, app: ConnectedApp, dev: bool) -> str | Non
     return f"{plan.bridge.platform.lms_url(dev)}/auth/complete/{app.provider.backend.name}/"
 
 
+def provider_registration(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
+    """What an OpenID Provider's admin registers for Open edX (the client itself)."""
+    if app.provider is None or app.preset.protocol != "oidc":
+        return {}
+    lms = plan.bridge.platform.lms_url(dev)
+    return {
+        "client_type": "confidential (client secret), authorization code flow",
+        "scopes": " ".join(app.provider.other_settings["SCOPE"]),
+        "redirect_uri": f"{lms}/auth/complete/{app.provider.backend.name}/",
+        # Where the provider may send the browser to log out of Open edX too (front-channel
+        # logout), or back after its own logout (post-logout redirect), where it has them.
+        "logout_url": f"{lms}/logout",
+        "initiate_login_uri": f"{lms}{app.provider.login_path}",
+    }
+
+
 def credentials(plan: Plan, app_name: str, output: str, dev: bool = False) -> str:
     app = find_app(plan, app_name)
     items = credential_items(plan, app, dev)
     redirect_uri = provider_redirect_uri(plan, app, dev)
+    registration = provider_registration(plan, app, dev)
     if output == "json":
         data: dict[str, Any] = {"app": app.name, "settings": items}
         if redirect_uri:
             data["provider_redirect_uri"] = redirect_uri
+        if registration:
+            data["registration"] = registration
         return json.dumps(data, indent=2)
+    if registration:
+        return "\n".join(
+            [
+                f"# {app.provider.title if app.provider else app.name} ({app.name}): register "
+                "Open edX as a client at the OpenID Provider",
+                *(f"# {name.replace('_', ' ')}: {value}" for name, value in registration.items()),
+                f"# then set LMSBRIDGE_{app.name.upper()}_CLIENT_ID and _CLIENT_SECRET to the "
+                "client it creates",
+            ]
+        )
     lines = [
         f"# {app.preset.title} ({app.name}): settings for its side, from tutor-contrib-lmsbridge"
     ]

@@ -1,0 +1,52 @@
+"""The README's OpenID Connect recipes work as written: each is run through the real `tutor
+lmsbridge set`, then passes `check`, and `credentials` prints what the provider registers."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from .tutor_helpers import run_tutor
+
+README = (Path(__file__).parent.parent / "README.rst").read_text()
+
+
+def recipes() -> dict[str, list[str]]:
+    """app name -> the `tutor lmsbridge set` arguments of its README recipe."""
+    found = {}
+    for block in re.findall(r"    (tutor lmsbridge set .*?)\n\n", README, re.DOTALL):
+        words = shlex.split(block.replace("\\\n", " "))
+        preset = [w for w in words if re.fullmatch(r"LMSBRIDGE_[A-Z0-9]+_PRESET=oidc", w)]
+        if preset:
+            found[preset[0].split("_")[1].lower()] = words[3:]
+    return found
+
+
+def test_the_readme_has_the_five_recipes() -> None:
+    assert sorted(recipes()) == ["auth0", "entra", "google", "okta", "staffsso"]
+
+
+@pytest.mark.parametrize("app", sorted(recipes()))
+def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save")
+    run_tutor(tmp_path, "lmsbridge", "set", *recipes()[app])
+    check = run_tutor(tmp_path, "lmsbridge", "check")
+    assert check.stdout.splitlines()[-1] == "0 error(s), 0 warning(s)"
+    exported = json.loads(
+        run_tutor(tmp_path, "lmsbridge", "credentials", app, "--format", "json").stdout
+    )
+    registration = exported["registration"]
+    assert registration["redirect_uri"] == f"http://local.openedx.io/auth/complete/{app}/"
+    assert registration["logout_url"] == "http://local.openedx.io/logout"
+    settings = (tmp_path / "env/apps/openedx/settings/lms/production.py").read_text()
+    assert f"lmsbridge_openedx.oidc.OIDC_{app}" in settings
+    requirements = (tmp_path / "env/build/openedx/lmsbridge/image/requirements.txt").read_text()
+    assert "/openedx/lmsbridge/openedx_plugin" in requirements
+    assert (
+        tmp_path / "env/build/openedx/lmsbridge/image/openedx_plugin/lmsbridge_openedx/oidc.py"
+    ).exists()
