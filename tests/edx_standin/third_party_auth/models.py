@@ -182,9 +182,14 @@ class SAMLProviderConfig(ConfigurationModel):  # type: ignore[misc]
             return json.loads(self.other_settings)[name]
         raise KeyError(name)
 
-    def get_config(self) -> Any:
+    def get_config(self, backend: Any = None) -> Any:
         """The IdP for SAMLAuthBackend: this row's attribute mapping plus the valid
-        SAMLProviderData rows of its entity id (every valid signing key is accepted)."""
+        SAMLProviderData rows of its entity id (every valid signing key is accepted).
+
+        Differs from edx-platform in one point: edx builds `idp_class(self.slug, **conf)`,
+        but social-auth-core 4.8's SAMLIdentityProvider takes (backend, name, **conf) — with
+        the pinned 4.8.3 edx's call raises TypeError at every SAML login (a known
+        incompatibility, edx/edx-platform#108). The stand-in passes the backend."""
         from .saml import EdXSAMLIdentityProvider
 
         conf: dict[str, Any] = json.loads(self.other_settings) if self.other_settings else {}
@@ -223,7 +228,7 @@ class SAMLProviderConfig(ConfigurationModel):  # type: ignore[misc]
         conf["saml_sp_configuration"] = self.saml_configuration or SAMLConfiguration.current(
             self.site.id, "default"
         )
-        return EdXSAMLIdentityProvider(self.slug, **conf)
+        return EdXSAMLIdentityProvider(backend, self.slug, **conf)
 
 
 class AuthNotConfigured(Exception):

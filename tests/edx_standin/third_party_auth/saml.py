@@ -24,7 +24,7 @@ class SAMLAuthBackend(SAMLAuth):
     def get_idp(self, idp_name: str | None) -> Any:
         from .models import SAMLProviderConfig
 
-        return SAMLProviderConfig.current(idp_name).get_config()
+        return SAMLProviderConfig.current(idp_name).get_config(self)
 
     def setting(self, name: str, default: Any = None) -> Any:
         try:
