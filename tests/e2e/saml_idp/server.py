@@ -114,15 +114,14 @@ class IdentityProvider:
         return idp_config
 
     def _metadata(self) -> str:
+        """The IdP's metadata, with a validUntil a day ahead (two days past on purpose)."""
         text: str = create_metadata_string(
-            None, self._pysaml2_config(self.published_files, None), valid=24, sign=False
+            None, self._pysaml2_config(self.published_files, None), sign=False
         ).decode()
-        if "metadata-expired" in self.faults:
-            past = (datetime.now(timezone.utc) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            start = text.index("validUntil=")
-            end = text.index('"', text.index('"', start) + 1)
-            text = f'{text[:start]}validUntil="{past}{text[end:]}'
-        return text
+        delta = timedelta(days=-2) if "metadata-expired" in self.faults else timedelta(days=1)
+        until = (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+        root = text.index("EntityDescriptor ") + len("EntityDescriptor ")
+        return f'{text[:root]}validUntil="{until}" {text[root:]}'
 
     def server(self) -> Server:
         """pysaml2's IdP, built at the first login with the SP's metadata."""
