@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench
+.PHONY: setup peers demo test test-fast lint bench readme
 
 setup: $(VENV)/.installed
 
@@ -23,12 +23,31 @@ $(VENV)/.installed: setup.py
 demo: setup
 	$(BIN)/python -m tutor_lmsbridge.demo
 
-test: setup
+# The real peers the e2e tests start: the certified OpenID Provider (npm oidc-provider, from
+# its lock file) and, for the SAML identity provider (pysaml2), Debian's xmlsec1 program.
+PEERS := tests/e2e/oidc_provider/node_modules/.installed
+peers: $(PEERS)
+
+$(PEERS): tests/e2e/oidc_provider/package-lock.json
+	npm ci --prefix tests/e2e/oidc_provider --no-audit --no-fund --silent
+	@command -v xmlsec1 >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xmlsec1 \
+		>/dev/null; } || { echo "SAML e2e tests need xmlsec1: sudo apt-get install xmlsec1"; exit 1; }
+	touch $@
+
+test: setup peers
 	$(BIN)/python -m pytest
+
+# The pure core, in seconds: no Tutor, no Django, no servers.
+test-fast: setup
+	$(BIN)/python -m pytest tests/core -q
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+readme: setup
+	$(BIN)/python -m tutor_lmsbridge.output.key_tables README.rst
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -62,7 +62,16 @@ setup(
             "django-oauth-toolkit==1.7.1",
             "oauthlib>=3.1,<4",
             "django-config-models==2.9.0",
-            "social-auth-core==4.8.3",
+            # [saml]: python3-saml, which signs and checks with the xmlsec binding. The
+            # xmlsec and lxml wheels each bundle their own libxml2 and xmlsec refuses to work
+            # ("lxml & xmlsec libxml2 library version mismatch") unless both are the same
+            # version: these two wheels are both built on libxml2 2.14.6.
+            "social-auth-core[saml]==4.8.3",
+            "xmlsec==1.3.17",
+            "lxml==6.1.3",
+            # The SAML identity provider of the e2e tests. It signs with the xmlsec1 program
+            # (Debian package xmlsec1, installed by .ci/run).
+            "pysaml2==7.5.5",
             "social-auth-app-django==5.4.1",
             "openedx-companion-auth==1.3.0",
             "ol-social-auth==0.3.0",

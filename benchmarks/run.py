@@ -22,10 +22,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.django_harness import setup_django  # noqa: E402
-from tests.edx_settings import load_lms_settings  # noqa: E402
-from tests.samples import MITXONLINE, PLATFORM, several_apps  # noqa: E402
-from tests.tutor_helpers import (  # noqa: E402
+from tests.support.django_harness import setup_django  # noqa: E402
+from tests.support.edx_settings import load_lms_settings  # noqa: E402
+from tests.support.samples import MITXONLINE, PLATFORM, several_apps  # noqa: E402
+from tests.support.tutor_helpers import (  # noqa: E402
     init_python,
     render_env,
     render_init_task,

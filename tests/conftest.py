@@ -3,7 +3,7 @@ harness also puts the plugin's in-image Open edX app on the path)."""
 
 import pytest
 
-from . import django_harness
+from .support import django_harness
 
 
 @pytest.fixture(scope="session")

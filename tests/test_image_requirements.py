@@ -14,7 +14,7 @@ from packaging.version import Version
 from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.core.presets import OPENEDX_PLUGIN_PATH
 
-from .samples import MITXONLINE, MITXPRO, PLATFORM, RICHIE, combine
+from .support.samples import MITXONLINE, MITXPRO, PLATFORM, RICHIE, combine
 
 # edx-platform Verawood, requirements/edx/base.txt (the packages our requirements declare).
 EDX_PLATFORM_PINS = {

@@ -17,10 +17,10 @@ import pytest
 from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
 
-from .django_harness import LMS_SITE_ID
-from .edx_settings import load_lms_settings
-from .samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine, several_apps
-from .tutor_helpers import init_python, render_env, render_init_task
+from .support.django_harness import LMS_SITE_ID
+from .support.edx_settings import load_lms_settings
+from .support.samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine, several_apps
+from .support.tutor_helpers import init_python, render_env, render_init_task
 
 SEED = {"LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"]}
 

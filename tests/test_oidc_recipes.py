@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .tutor_helpers import run_tutor
+from .support.tutor_helpers import run_tutor
 
 README = (Path(__file__).parent.parent / "README.rst").read_text()
 

@@ -10,10 +10,10 @@ import yaml
 from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
 
-from .provider_server import closed_port_url, provider_server, silent_listener
-from .samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine
-from .test_apps import INVALID
-from .tutor_helpers import run_tutor, set_args
+from .core.test_read_bridge import INVALID
+from .support.provider_server import closed_port_url, provider_server, silent_listener
+from .support.samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine
+from .support.tutor_helpers import run_tutor, set_args
 
 CONFIG = {
     **combine(MITXONLINE, KEYCLOAK, RICHIE),

@@ -19,9 +19,9 @@ from tutor_lmsbridge.core.plan import build_plan
 from tutor_lmsbridge.core.presets import PRESETS
 from tutor_lmsbridge.core.read_bridge import read_bridge
 
-from .edx_settings import EDX_DEFAULT_BACKENDS, load_lms_settings
-from .samples import KEYCLOAK, MITXONLINE, MITXPRO, OIDC, PLATFORM, RICHIE, combine
-from .tutor_helpers import render_env
+from .support.edx_settings import EDX_DEFAULT_BACKENDS, load_lms_settings
+from .support.samples import KEYCLOAK, MITXONLINE, MITXPRO, OIDC, PLATFORM, RICHIE, combine
+from .support.tutor_helpers import render_env
 
 COMPANION_MIDDLEWARE = "openedx_companion_auth.middleware.RedirectAnonymousUsersToLoginMiddleware"
 

@@ -21,10 +21,10 @@ from tutor_lmsbridge.core.read_bridge import read_bridge
 from tutor_lmsbridge.core.richie_routing import course_regex
 from tutor_lmsbridge.output.reports import credential_items
 
-from .edx_settings import load_lms_settings
-from .provider_server import closed_port_url, silent_listener
-from .samples import MITXONLINE, PLATFORM, RICHIE, combine
-from .tutor_helpers import render_env, run_tutor, set_args
+from .support.edx_settings import load_lms_settings
+from .support.provider_server import closed_port_url, silent_listener
+from .support.samples import MITXONLINE, PLATFORM, RICHIE, combine
+from .support.tutor_helpers import render_env, run_tutor, set_args
 
 HTTPS = {"ENABLE_HTTPS": True}
 COURSE_ID = "course-v1:edX+DemoX+Demo_Course"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .edx_settings import load_lms_settings
-from .samples import MITXONLINE
-from .tutor_helpers import run_tutor, set_args
+from .support.edx_settings import load_lms_settings
+from .support.samples import MITXONLINE
+from .support.tutor_helpers import run_tutor, set_args
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -193,7 +193,7 @@ def test_k8s_do_applies_one_job_with_no_secret(
     from tutor.commands import k8s as tutor_k8s
     from tutor.commands.cli import cli
 
-    from .tutor_helpers import load_plugin_in_process
+    from .support.tutor_helpers import load_plugin_in_process
 
     load_plugin_in_process()
     bin_dir, _, applied = fake_tools(tmp_path)

@@ -15,6 +15,7 @@ from .glue.callbacks import (
     SYNC_JOB_HELP,
     SYNC_TASK_PATH,
     before_init_tasks,
+    before_job,
     before_rendering,
     copy_openedx_app,
     do_job,
@@ -40,6 +41,7 @@ tutor_input.install()
 hooks.Actions.CONFIG_LOADED.add()(validate_config)
 hooks.Filters.ENV_TEMPLATE_TARGETS.add()(before_rendering)
 hooks.Filters.CLI_DO_INIT_TASKS.add()(before_init_tasks)
+hooks.Actions.DO_JOB.add(priority=hooks.priorities.HIGH)(before_job)
 hooks.Actions.ENV_SAVED.add()(copy_openedx_app)
 hooks.Actions.ENV_SAVED.add()(report_after_save)
 # Before Tutor's own PLUGIN_UNLOADED callback (priority HIGH), which removes our hooks.

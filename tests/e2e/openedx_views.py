@@ -10,7 +10,38 @@ from oauth2_provider.oauth2_backends import OAuthLibCore
 @login_required  # type: ignore[untyped-decorator]
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    return HttpResponse(f"Dashboard. Logged in as {escape(user.username)} <{escape(user.email)}>")
+    profile = getattr(user, "profile", None)
+    name = f" ({escape(profile.name)})" if profile is not None and profile.name else ""
+    return HttpResponse(
+        f"Dashboard. Logged in as {escape(user.username)} <{escape(user.email)}>{name}"
+    )
+
+
+def saml_metadata(request: HttpRequest) -> HttpResponse:
+    """edx-platform's third_party_auth.views.saml_metadata_view: the SP metadata of the
+    configuration that the provider named by ?tpa_hint= points to (else "default"), 404
+    while that configuration is not enabled."""
+    from django.contrib.sites.models import Site
+    from django.http import Http404, HttpResponseServerError
+    from django.urls import reverse
+    from social_django.utils import load_backend, load_strategy
+
+    from tests.edx_standin.third_party_auth.models import SAMLConfiguration, SAMLProviderConfig
+
+    idp_slug = request.GET.get("tpa_hint")
+    slug = "default"
+    if idp_slug:
+        provider = SAMLProviderConfig.current(idp_slug)
+        if provider.saml_configuration:
+            slug = provider.saml_configuration.slug
+    if not SAMLConfiguration.is_enabled(Site.objects.get_current(), slug):
+        raise Http404
+    complete_url = reverse("social:complete", args=("tpa-saml",))
+    backend = load_backend(load_strategy(request), "tpa-saml", redirect_uri=complete_url)
+    metadata, errors = backend.generate_metadata_xml(idp_slug)
+    if errors:
+        return HttpResponseServerError(", ".join(errors))
+    return HttpResponse(metadata, content_type="text/xml")
 
 
 def local_login(request: HttpRequest) -> HttpResponse:

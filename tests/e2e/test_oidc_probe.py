@@ -12,7 +12,7 @@ import pytest
 from tutor_lmsbridge.output import oidc_probe
 from tutor_lmsbridge.output.oidc_probe import probe_oidc
 
-from ..provider_server import closed_port_url, silent_listener
+from ..support.provider_server import closed_port_url, silent_listener
 from .oidc_process import oidc_provider
 from .process import free_port
 

@@ -25,8 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from ..edx_settings import load_lms_settings
-from ..tutor_helpers import init_python, render_init_task, run_tutor, set_args
+from ..support.edx_settings import load_lms_settings
+from ..support.tutor_helpers import init_python, render_init_task, run_tutor, set_args
 from .oidc_process import oidc_provider
 from .process import django_server, free_port
 

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from ..edx_settings import load_lms_settings
-from ..tutor_helpers import init_python, render_init_task, run_tutor, set_args
+from ..support.edx_settings import load_lms_settings
+from ..support.tutor_helpers import init_python, render_init_task, run_tutor, set_args
 from .process import django_server, free_port
 
 pytestmark = pytest.mark.e2e

@@ -13,6 +13,7 @@ import shutil
 from typing import Any
 
 import click
+from tutor import config as tutor_config
 from tutor import exceptions, fmt
 
 from ..core.errors import ConfigError
@@ -20,7 +21,7 @@ from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import OPENEDX_PLUGIN_PATH
 from ..output import save_notices
-from .templating import command_syntax, presets, tutor_plan
+from .templating import Gate, command_syntax, presets, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
 SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
@@ -33,40 +34,40 @@ STATE_FILE = ("plugins", "lmsbridge", "last-save.json")  # under env/
 OPENEDX_APP_ENV = ("build", "openedx", "lmsbridge", "image", "openedx_plugin")  # under env/
 
 
-class _Gate:
-    """The verdict on the configuration the running command loaded (CONFIG_LOADED)."""
-
-    error: ConfigError | None = None
-    refused: bool = False
-
-
 def validate_config(config: dict[str, Any]) -> None:
     """CONFIG_LOADED: judge the configuration; refuse later, where it would be used."""
-    _Gate.refused = False
+    first = not Gate.judged
+    Gate.judged = True
     try:
         plan_for(config, presets())
     except ConfigError as exc:
-        _Gate.error = exc
+        Gate.error = exc
         context = click.get_current_context(silent=True)
-        if context is not None:
+        if context is not None and first:
             context.find_root().call_on_close(_warn_unless_refused)
     else:
-        _Gate.error = None
+        Gate.error = None
 
 
 def _warn_unless_refused() -> None:
-    if _Gate.error is not None and not _Gate.refused:
+    if Gate.error is not None and not Gate.refused:
         fmt.echo_alert(
-            f"lmsbridge: {_Gate.error.line(command_syntax())} (until then, commands that "
+            f"lmsbridge: {Gate.error.line(command_syntax())} (until then, commands that "
             "render the env or run a job refuse to)"
         )
 
 
 def refuse_if_invalid() -> None:
     """Stop a command that would render the env or run a job with an invalid config."""
-    if _Gate.error is not None:
-        _Gate.refused = True
-        raise exceptions.TutorError(f"lmsbridge: {_Gate.error.line(command_syntax())}")
+    if not Gate.judged:
+        # `tutor local do` fires DO_JOB before it loads the configuration: load it now.
+        context = click.get_current_context(silent=True)
+        root = getattr(context.obj, "root", None) if context is not None else None
+        if root:
+            tutor_config.load(root)
+    if Gate.error is not None:
+        Gate.refused = True
+        raise exceptions.TutorError(f"lmsbridge: {Gate.error.line(command_syntax())}")
 
 
 def before_rendering(targets: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -81,6 +82,11 @@ def before_init_tasks(tasks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     the first one runs."""
     refuse_if_invalid()
     return tasks
+
+
+def before_job(_job_name: str, *_args: Any, **_kwargs: Any) -> None:
+    """DO_JOB, fired before `tutor <context> do <job>` starts anything (containers included)."""
+    refuse_if_invalid()
 
 
 def load_plan(config: dict[str, Any]) -> Plan:

@@ -140,8 +140,10 @@ def set_command(context: Any, assignments: tuple[str, ...], unset_keys: tuple[st
         config[key] = tutor_env.render_unknown(config, value)
     for key in unset_keys:
         config.pop(key, None)
-    # An unset unique value (the secret seed) is generated anew, as `tutor config save` does.
-    tutor_config.update_with_base(config)
+    if unset_keys:
+        # An unset unique value (the secret seed) is generated anew, as `config save` does.
+        tutor_config.update_with_base(config)
+        tutor_config.render_full(config)
     from ..output.reports import check
 
     full = deepcopy(config)

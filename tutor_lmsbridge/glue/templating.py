@@ -25,11 +25,21 @@ def presets() -> dict[str, Preset]:
     return {preset.name: preset for preset in added if isinstance(preset, Preset)}
 
 
+class Gate:
+    """The verdict on the configuration the running command loaded (CONFIG_LOADED), and
+    whether the command was refused for it (then the closing warning is not repeated)."""
+
+    judged: bool = False
+    error: ConfigError | None = None
+    refused: bool = False
+
+
 def tutor_plan(config: Mapping[str, Any]) -> Plan:
     """The Plan, or a TutorError with one line naming the key and the fix."""
     try:
         return plan_for(config, presets())
     except ConfigError as exc:
+        Gate.refused = True
         raise exceptions.TutorError(f"lmsbridge: {exc.line(command_syntax())}") from None
 
 

@@ -1,13 +1,15 @@
-"""edx-platform's third_party_auth.OAuth2ProviderConfig: a ConfigurationModel (real
-django-config-models) with ProviderConfig's fields, as FACTS.md describes them."""
+"""edx-platform's third_party_auth models (common/djangoapps/third_party_auth/models.py):
+OAuth2ProviderConfig, SAMLConfiguration, SAMLProviderConfig and SAMLProviderData, on the real
+django-config-models, with edx-platform's fields, KEY_FIELDS and settings lookups."""
 
 import json
 from typing import Any
 
-from config_models.models import ConfigurationModel
+from config_models.models import ConfigurationModel, cache
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import models
+from django.utils import timezone
 
 
 class OAuth2ProviderConfig(ConfigurationModel):  # type: ignore[misc]
@@ -57,3 +59,213 @@ class OAuth2ProviderConfig(ConfigurationModel):  # type: ignore[misc]
         if self.other_settings:
             return json.loads(self.other_settings)[name]
         raise KeyError(name)
+
+
+class SAMLConfiguration(ConfigurationModel):  # type: ignore[misc]
+    """The SP side (edx-platform models.py SAMLConfiguration). The key pair may live in the
+    settings instead of the database; get_setting() falls back to them exactly as edx does."""
+
+    KEY_FIELDS = ("site_id", "slug")
+
+    site = models.ForeignKey(
+        Site, default=settings.SITE_ID, related_name="%(class)ss", on_delete=models.CASCADE
+    )
+    slug = models.SlugField(max_length=30, default="default", blank=True)
+    private_key = models.TextField(blank=True)
+    public_key = models.TextField(blank=True)
+    entity_id = models.CharField(max_length=255, default="http://saml.example.com")
+    org_info_str = models.TextField(
+        default='{"en-US": {"url": "http://www.example.com", "displayname": "Example Inc.", '
+        '"name": "example"}}'
+    )
+    other_config_str = models.TextField(
+        default='{\n"SECURITY_CONFIG": {"metadataCacheDuration": 604800, "signMetadata": false}\n}'
+    )
+    is_public = models.BooleanField(default=False)
+
+    class Meta:
+        app_label = "third_party_auth"
+
+    def get_setting(self, name: str) -> Any:
+        contact = {
+            "givenName": f"{getattr(settings, 'PLATFORM_NAME', 'Open edX')} Support",
+            "emailAddress": getattr(settings, "TECH_SUPPORT_EMAIL", "technical@example.com"),
+        }
+        if name == "ORG_INFO":
+            return json.loads(self.org_info_str)
+        if name == "SP_ENTITY_ID":
+            return self.entity_id
+        if name in ("SP_PUBLIC_CERT", "SP_PRIVATE_KEY"):
+            stored = self.public_key if name == "SP_PUBLIC_CERT" else self.private_key
+            if stored:
+                return stored
+            # edx: slug "default" reads the plain setting, any other slug the _DICT one.
+            single = (
+                "SOCIAL_AUTH_SAML_SP_PUBLIC_CERT"
+                if name == "SP_PUBLIC_CERT"
+                else "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY"
+            )
+            if self.slug == "default":
+                return getattr(settings, single, "")
+            return getattr(settings, f"{single}_DICT", {}).get(self.slug, "")
+        other = {
+            "GET_ALL_EXTRA_DATA": True,
+            "TECHNICAL_CONTACT": contact,
+            "SUPPORT_CONTACT": contact,
+        }
+        other.update(json.loads(self.other_config_str))
+        return other[name]
+
+
+class SAMLProviderConfig(ConfigurationModel):  # type: ignore[misc]
+    """The IdP side (edx-platform models.py SAMLProviderConfig, a ProviderConfig keyed on
+    slug alone). Its SAML-specific flag defaults differ from OAuth2's: edx skips the
+    registration form and email verification by default for SAML."""
+
+    KEY_FIELDS = ("slug",)
+    prefix = "saml"
+
+    icon_class = models.CharField(max_length=50, blank=True, default="fa-sign-in")
+    name = models.CharField(max_length=50, blank=True)
+    slug = models.SlugField(max_length=30, db_index=True, default="default")
+    secondary = models.BooleanField(default=False)
+    site = models.ForeignKey(
+        Site, default=settings.SITE_ID, related_name="%(class)ss", on_delete=models.CASCADE
+    )
+    skip_hinted_login_dialog = models.BooleanField(default=True)
+    skip_registration_form = models.BooleanField(default=True)
+    skip_email_verification = models.BooleanField(default=True)
+    send_welcome_email = models.BooleanField(default=False)
+    visible = models.BooleanField(default=False)
+    max_session_length = models.PositiveIntegerField(null=True, blank=True, default=None)
+    send_to_registration_first = models.BooleanField(default=True)
+    sync_learner_profile_data = models.BooleanField(default=False)
+    enable_sso_id_verification = models.BooleanField(default=False)
+    disable_for_enterprise_sso = models.BooleanField(default=False)
+    was_valid_at = models.DateTimeField(blank=True, null=True)
+    display_name = models.CharField(max_length=35, blank=True)
+    backend_name = models.CharField(max_length=50, default="tpa-saml", blank=True)
+    entity_id = models.CharField(max_length=255, blank=True)
+    metadata_source = models.CharField(max_length=255, blank=True)
+    attr_user_permanent_id = models.CharField(max_length=128, blank=True)
+    attr_full_name = models.CharField(max_length=128, blank=True)
+    default_full_name = models.CharField(max_length=255, blank=True)
+    attr_first_name = models.CharField(max_length=128, blank=True)
+    default_first_name = models.CharField(max_length=255, blank=True)
+    attr_last_name = models.CharField(max_length=128, blank=True)
+    default_last_name = models.CharField(max_length=255, blank=True)
+    attr_username = models.CharField(max_length=128, blank=True)
+    default_username = models.CharField(max_length=255, blank=True)
+    attr_email = models.CharField(max_length=128, blank=True)
+    default_email = models.CharField(max_length=255, blank=True)
+    automatic_refresh_enabled = models.BooleanField(default=True)
+    identity_provider_type = models.CharField(
+        max_length=128, blank=True, default="standard_saml_provider"
+    )
+    debug_mode = models.BooleanField(default=False)
+    country = models.CharField(max_length=128, blank=True)
+    other_settings = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    saml_configuration = models.ForeignKey(
+        SAMLConfiguration, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        app_label = "third_party_auth"
+
+    @property
+    def provider_id(self) -> str:
+        return f"{self.prefix}-{self.slug}"
+
+    def get_setting(self, name: str) -> Any:
+        if self.other_settings:
+            return json.loads(self.other_settings)[name]
+        raise KeyError(name)
+
+    def get_config(self, backend: Any = None) -> Any:
+        """The IdP for SAMLAuthBackend: this row's attribute mapping plus the valid
+        SAMLProviderData rows of its entity id (every valid signing key is accepted).
+
+        Differs from edx-platform in one point: edx builds `idp_class(self.slug, **conf)`,
+        but social-auth-core 4.8's SAMLIdentityProvider takes (backend, name, **conf) — with
+        the pinned 4.8.3 edx's call raises TypeError at every SAML login (a known
+        incompatibility, edx/edx-platform#108). The stand-in passes the backend."""
+        from .saml import EdXSAMLIdentityProvider
+
+        conf: dict[str, Any] = json.loads(self.other_settings) if self.other_settings else {}
+        defaults = {
+            "attr_full_name": "default_full_name",
+            "attr_first_name": "default_first_name",
+            "attr_last_name": "default_last_name",
+            "attr_username": "default_username",
+            "attr_email": "default_email",
+        }
+        conf["attr_defaults"] = {}
+        for field in (
+            "attr_user_permanent_id",
+            "attr_full_name",
+            "attr_first_name",
+            "attr_last_name",
+            "attr_username",
+            "attr_email",
+            "entity_id",
+            "country",
+        ):
+            if getattr(self, field):
+                conf[field] = getattr(self, field)
+            conf["attr_defaults"][field] = (
+                getattr(self, defaults[field]) if field in defaults else None
+            )
+        records = [
+            r for r in SAMLProviderData.objects.filter(entity_id=self.entity_id) if r.is_valid()
+        ]
+        if not records:
+            # edx logs this and raises AuthNotConfigured ("... is currently unavailable").
+            raise AuthNotConfigured(self.name)
+        conf["x509certMulti"] = {"signing": [r.public_key for r in records]}
+        conf["x509cert"] = ""
+        conf["url"] = records[-1].sso_url
+        conf["saml_sp_configuration"] = self.saml_configuration or SAMLConfiguration.current(
+            self.site.id, "default"
+        )
+        return EdXSAMLIdentityProvider(backend, self.slug, **conf)
+
+
+class AuthNotConfigured(Exception):
+    """edx-platform models.AuthNotConfigured: no usable SAMLProviderData for a provider."""
+
+    def __init__(self, provider_name: str) -> None:
+        super().__init__(f"Authentication with {provider_name} is currently unavailable.")
+
+
+class SAMLProviderData(models.Model):  # type: ignore[misc]
+    """What the metadata pull stored (edx-platform models.py SAMLProviderData)."""
+
+    cache_timeout = 600
+    fetched_at = models.DateTimeField(db_index=True, null=False)
+    expires_at = models.DateTimeField(db_index=True, null=True)
+    entity_id = models.CharField(max_length=255, db_index=True)
+    sso_url = models.URLField()
+    public_key = models.TextField()
+
+    class Meta:
+        app_label = "third_party_auth"
+        ordering = ("-fetched_at",)
+
+    def is_valid(self) -> bool:
+        if self.expires_at and timezone.now() > self.expires_at:
+            return False
+        return bool(self.entity_id and self.sso_url and self.public_key)
+
+    @classmethod
+    def cache_key_name(cls, entity_id: str) -> str:
+        return f"configuration/{cls.__name__}/current/{entity_id}"
+
+    @classmethod
+    def current(cls, entity_id: str) -> Any:
+        cached = cache.get(cls.cache_key_name(entity_id))
+        if cached is not None:
+            return cached
+        current = cls.objects.filter(entity_id=entity_id).order_by("-fetched_at").first()
+        cache.set(cls.cache_key_name(entity_id), current, cls.cache_timeout)
+        return current

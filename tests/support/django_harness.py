@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 LMS_SITE_ID = 2  # Tutor's SITE_ID
 # The plugin's in-image Open edX app, imported from its template folder, as shipped.
-OPENEDX_PLUGIN = Path(__file__).parent.parent / "tutor_lmsbridge" / "openedx_app"
+OPENEDX_PLUGIN = Path(__file__).parents[2] / "tutor_lmsbridge" / "openedx_app"
 if str(OPENEDX_PLUGIN) not in sys.path:
     sys.path.insert(0, str(OPENEDX_PLUGIN))
 
@@ -34,7 +34,7 @@ def setup_django(database: Path) -> None:
             "tests.edx_standin.student",
             "lmsbridge_openedx",
         ],
-        ROOT_URLCONF="tests.lms_urls",
+        ROOT_URLCONF="tests.support.lms_urls",
         ALLOWED_HOSTS=["*"],
         LANGUAGE_CODE="en",
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database)}},

@@ -10,7 +10,16 @@ from tutor_lmsbridge.core.errors import ConfigError
 from tutor_lmsbridge.core.plan import build_plan
 from tutor_lmsbridge.core.read_bridge import read_bridge
 
-from .samples import KEYCLOAK, MITXONLINE, MITXPRO, OIDC, PLATFORM, RICHIE, combine, several_apps
+from ..support.samples import (
+    KEYCLOAK,
+    MITXONLINE,
+    MITXPRO,
+    OIDC,
+    PLATFORM,
+    RICHIE,
+    combine,
+    several_apps,
+)
 
 
 def bridge(**overrides: Any) -> Any:
