@@ -3,6 +3,8 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+# `make bench` measures in its own environment, so that the test environment stays as it is.
+BENCH_VENV ?= .venv-bench
 
 .PHONY: setup demo test lint bench
 
@@ -30,5 +32,14 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: setup
-	$(BIN)/python benchmarks/run.py
+# `tutor config save` is measured with the `tutor` of $(BENCH_VENV): this plugin and, for
+# comparison, Tutor's own official plugins tutor-mfe and tutor-discovery at their Tutor 22
+# releases. The benchmark's driver (and the init job measures) run in the test environment.
+bench: setup $(BENCH_VENV)/.installed
+	$(BIN)/python benchmarks/run.py --tutor $(BENCH_VENV)/bin/tutor
+
+$(BENCH_VENV)/.installed: setup.py
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . 'tutor-mfe>=22,<23' 'tutor-discovery>=22,<23'
+	touch $@
