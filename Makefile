@@ -3,6 +3,8 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+# `make bench` measures in its own environment, so that the test environment stays as it is.
+BENCH_VENV ?= .venv-bench
 
 .PHONY: setup peers demo test test-fast lint bench readme
 
@@ -49,5 +51,14 @@ lint: setup
 readme: setup
 	$(BIN)/python -m tutor_lmsbridge.output.key_tables README.rst
 
-bench: setup
-	$(BIN)/python benchmarks/run.py
+# `tutor config save` is measured with the `tutor` of $(BENCH_VENV): this plugin and, for
+# comparison, Tutor's own official plugins tutor-mfe and tutor-discovery at their Tutor 22
+# releases. The benchmark's driver (and the init job measures) run in the test environment.
+bench: setup $(BENCH_VENV)/.installed
+	$(BIN)/python benchmarks/run.py --tutor $(BENCH_VENV)/bin/tutor
+
+$(BENCH_VENV)/.installed: setup.py
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . 'tutor-mfe>=22,<23' 'tutor-discovery>=22,<23'
+	touch $@
