@@ -192,3 +192,41 @@ def test_probe_rewrites_like_the_backend() -> None:
             assert oidc_probe.rewrite_endpoint(url, public, internal_base) == (
                 oidc.rewrite_endpoint(url, public, internal_base)
             )
+
+
+@pytest.mark.parametrize("announce", [None, "http://127.0.0.5:1/realms/other"])
+def test_check_probe_command_for_an_oidc_app(
+    announce: str | None, started: Any, tmp_path: Path
+) -> None:
+    """`tutor lmsbridge check --probe` probes an oidc app from where the LMS stands (its
+    INTERNAL_URL), even while its client is still pending; exit 1 on a wrong issuer."""
+    from ..support.tutor_helpers import run_tutor, set_args
+
+    config = started(provider_config(**({"announce_issuer": announce} if announce else {})))
+    root = tmp_path / "tutor"
+    run_tutor(root, "plugins", "enable", "lmsbridge")
+    run_tutor(
+        root,
+        "config",
+        "save",
+        *set_args(
+            {
+                "LMSBRIDGE_APPS": ["staffsso"],
+                "LMSBRIDGE_STAFFSSO_PRESET": "oidc",
+                "LMSBRIDGE_STAFFSSO_URL": config["issuer"],
+                "LMSBRIDGE_STAFFSSO_INTERNAL_URL": config["internal_base"],
+            }
+        ),
+    )
+    result = run_tutor(root, "lmsbridge", "check", "--probe", check=False)
+    probed = [line for line in result.stdout.splitlines() if "OIDC discovery" in line]
+    assert len(probed) == 1
+    assert config["internal_base"] in probed[0]
+    if announce is None:
+        assert probed[0].startswith("OK")
+        assert any(line.startswith("OK") and "JWKS" in line for line in result.stdout.splitlines())
+        assert result.returncode == 0
+    else:
+        assert probed[0].startswith("ERROR")
+        assert "announces issuer" in probed[0]
+        assert result.returncode == 1
