@@ -62,6 +62,7 @@ class ProviderConfig(NamedTuple):
     flags: dict[str, bool]  # PROVIDER_FLAGS
     other_settings: dict[str, Any]
     enabled: bool = True
+    backend_class: str = ""  # its class path in AUTHENTICATION_BACKENDS (read by verification)
 
     @property
     def provider_id(self) -> str:
@@ -76,6 +77,7 @@ class ProviderConfig(NamedTuple):
             "backend_name": self.backend_name,
             "fields": {name: fields[name] for name in PROVIDER_FIELDS},
             "other_settings": self.other_settings,
+            "backend_class": self.backend_class,
         }
 
 
@@ -165,6 +167,11 @@ class Plan(NamedTuple):
             ],
             "tokens": [t._asdict() for t in self.tokens],
             "providers": [p.row() for p in self.providers],
+            # What `do lmsbridge-verify` compares the effective LMS settings with (no secret).
+            "expected": {
+                "authn_mfe_off": self.lms.authn_mfe_off,
+                "redirect_enabled": self.lms.redirect.enabled,
+            },
         }
 
 
@@ -206,6 +213,7 @@ def build_plan(bridge: Bridge) -> Plan:
             visible=p.visible,
             flags=p.flags,
             other_settings={**p.other_settings, MANAGED_MARKER: app.name},
+            backend_class=p.backend.class_path,
         )
         for app, p in ready
     )

@@ -6,6 +6,9 @@
 # read from the LMSBRIDGE_INIT_PLAN setting that the plugin's settings patch writes, so this
 # text (which Tutor puts on a command line and in Kubernetes Job specs) holds no secret.
 #
+# A dry run (`do lmsbridge-init --dry-run`) does all of it, then rolls the transaction back:
+# its report is the real run's by construction, and it exits 3 when something would change.
+#
 # Idempotent: an unchanged plan makes no database write. Provider configurations are
 # ConfigurationModels (every save inserts a history row), so a new row is inserted only when
 # a managed field differs, copied from the current row so that fields we do not manage keep
@@ -25,20 +28,29 @@ from django.contrib.sites.models import Site
 from django.db import transaction
 from oauth2_provider.models import get_access_token_model, get_application_model
 
+# The exit status of a dry run that found something to change (`sh -e` stops on it; 1 is
+# left to crashes).
+DRY_RUN_CHANGES_EXIT = 3
+
 
 class Report:
-    """One line per object: created, updated (which fields) or unchanged. Never a value."""
+    """One line per object: created, updated (which fields) or unchanged. Never a value.
+    A dry run prints the same lines after a "dry run:" marker."""
 
-    def __init__(self) -> None:
+    def __init__(self, dry_run: bool = False) -> None:
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "disabled": 0}
+        self.prefix = "lmsbridge: dry run: " if dry_run else "lmsbridge: "
 
     def line(self, kind: str, name: str, outcome: str, fields: list[str] | None = None) -> None:
         self.counts[outcome] += 1
         detail = f" ({', '.join(fields)})" if fields else ""
-        print(f"lmsbridge: {kind} {name}: {outcome}{detail}")
+        print(f"{self.prefix}{kind} {name}: {outcome}{detail}")
 
     def summary(self) -> None:
-        print("lmsbridge: done: " + ", ".join(f"{n} {k}" for k, n in self.counts.items()))
+        print(self.prefix + "done: " + ", ".join(f"{n} {k}" for k, n in self.counts.items()))
+
+    def changes(self) -> int:
+        return self.counts["created"] + self.counts["updated"] + self.counts["disabled"]
 
 
 def apply_changes(obj: Any, desired: dict[str, Any]) -> list[str]:
@@ -236,9 +248,9 @@ def disable_removed_providers(
             report.line("provider", f"{plan['provider_prefix']}-{backend_name}", "disabled")
 
 
-def run(empty_plan: dict[str, Any]) -> None:
+def run(empty_plan: dict[str, Any], dry_run: bool = False) -> None:
     plan = getattr(settings, "LMSBRIDGE_INIT_PLAN", None) or empty_plan
-    report = Report()
+    report = Report(dry_run)
     with transaction.atomic():
         users = {spec["username"]: ensure_user(spec, report) for spec in plan["users"]}
         applications = {
@@ -257,4 +269,15 @@ def run(empty_plan: dict[str, Any]) -> None:
         for spec in plan["providers"]:
             ensure_provider(spec, provider_model, site, report)
         disable_removed_providers(plan, provider_model, site, report)
+        if dry_run:
+            # Every write above is undone when the block exits; nothing is committed.
+            transaction.set_rollback(True)
     report.summary()
+    if dry_run:
+        if report.changes():
+            print(
+                f"lmsbridge: dry run: rolled back, nothing written; {report.changes()} "
+                "change(s) pending: run `do lmsbridge-init` to apply them"
+            )
+            raise SystemExit(DRY_RUN_CHANGES_EXIT)
+        print("lmsbridge: dry run: rolled back, nothing written; nothing would change")
