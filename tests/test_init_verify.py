@@ -435,6 +435,7 @@ BREAKS: list[tuple[Any, int, list[str]]] = [
         0,
         [
             "WARNING access token for mitxonline_serviceworker: expires on ",
+            " (in 10 days); ",
             "fix: set LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES to a later date",
         ],
     ),

@@ -26,6 +26,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 
 VERIFY_ERRORS_EXIT = 4
 TOKEN_WARNING_DAYS = 30
+DAY = timedelta(days=1)
 COMPANION_MIDDLEWARE_PACKAGE = "openedx_companion_auth."
 LOGIN_URL_BACKEND = re.compile(r"^(?:https?://[^/]+)?/auth/login/([^/?#]+)/")
 INIT_FIX = "run `tutor local|dev|k8s do lmsbridge-init`"
@@ -274,10 +275,11 @@ def check_token(spec: dict[str, Any], findings: Findings) -> None:
             "SERVICE_TOKEN), `tutor config save`, then run `do lmsbridge-init`",
         )
         return
-    if token.expires - now < timedelta(days=TOKEN_WARNING_DAYS):
+    if token.expires - now < TOKEN_WARNING_DAYS * DAY:
         findings.warning(
             subject,
-            f"expires on {token.expires.date()} (in {(token.expires - now).days} days)",
+            # Rounded: a token set to expire in 10 days is "in 10 days", not 9 and 23 hours.
+            f"expires on {token.expires.date()} (in {round((token.expires - now) / DAY)} days)",
             f"set LMSBRIDGE_{spec['app'].upper()}_TOKEN_EXPIRES to a later date, "
             "`tutor config save`, then run `do lmsbridge-init`",
         )
