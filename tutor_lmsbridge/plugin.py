@@ -14,12 +14,11 @@ from .glue.callbacks import (
     INIT_TASK_PATH,
     SYNC_JOB_HELP,
     SYNC_TASK_PATH,
-    before_init_tasks,
     before_job,
-    before_rendering,
     copy_openedx_app,
     do_job,
     images_to_build,
+    refuse_before,
     remove_rendered_files,
     report_after_save,
     validate_config,
@@ -39,8 +38,8 @@ hooks.Filters.CONFIG_UNIQUE.add_items(tutor_unique())
 tutor_input.install()
 # An invalid configuration refuses rendering and jobs (and only them) before they start.
 hooks.Actions.CONFIG_LOADED.add()(validate_config)
-hooks.Filters.ENV_TEMPLATE_TARGETS.add()(before_rendering)
-hooks.Filters.CLI_DO_INIT_TASKS.add()(before_init_tasks)
+hooks.Filters.ENV_TEMPLATE_TARGETS.add()(refuse_before)
+hooks.Filters.CLI_DO_INIT_TASKS.add()(refuse_before)
 hooks.Actions.DO_JOB.add(priority=hooks.priorities.HIGH)(before_job)
 hooks.Actions.ENV_SAVED.add()(copy_openedx_app)
 hooks.Actions.ENV_SAVED.add()(report_after_save)

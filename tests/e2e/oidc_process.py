@@ -8,9 +8,7 @@ Node; CI sets LMSBRIDGE_REQUIRE_NODE=1 to make that a failure instead.
 
 import json
 import os
-import select
 import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .process import START_TIMEOUT
+from .process import serve_until_ready
 
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 INSTALL = f"npm ci --prefix {PROVIDER_DIR.relative_to(PROVIDER_DIR.parents[2])}"
@@ -52,27 +50,5 @@ def oidc_provider(config: dict[str, Any], workdir: Path) -> Iterator[str]:
     config_path = workdir / f"{name}.json"
     config_path.write_text(json.dumps(config))
     log_path = workdir / f"{name}.log"
-    with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [node, "server.js", str(config_path)],
-            cwd=PROVIDER_DIR,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
-        try:
-            assert process.stdout is not None
-            ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
-            line = process.stdout.readline() if ready else ""
-            if line.strip() != "READY":
-                process.kill()
-                process.wait(timeout=10)
-                raise RuntimeError(f"{name} did not start:\n{log_path.read_text()}")
-            yield str(log_path)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with serve_until_ready(name, [node, "server.js", str(config_path)], log_path, PROVIDER_DIR):
+        yield str(log_path)

@@ -26,32 +26,22 @@ def free_port(host: str) -> int:
 
 
 @contextmanager
-def django_server(settings_module: str, config: dict[str, Any], workdir: Path) -> Iterator[str]:
-    """Serve a Django project; yield its log path once it printed READY."""
-    name = settings_module.rsplit(".", 1)[-1]
-    config_path = workdir / f"{name}.json"
-    config_path.write_text(json.dumps(config))
-    log_path = workdir / f"{name}.log"
-    path = os.pathsep.join([str(ROOT), str(OPENEDX_APP), os.environ.get("PYTHONPATH", "")])
-    env = {**os.environ, "PYTHONPATH": path}
+def serve_until_ready(
+    name: str, command: list[str], log_path: Path, cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Run ``command`` until the block ends; enter the block once it printed READY on stdout
+    (within START_TIMEOUT, or fail with its log). Stopped always: terminate, then kill."""
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.runner", settings_module, str(config_path)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=log, text=True
         )
         try:
             assert process.stdout is not None
             ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
             line = process.stdout.readline() if ready else ""
             if line.strip() != "READY":
-                process.kill()
-                process.wait(timeout=10)
                 raise RuntimeError(f"{name} did not start:\n{log_path.read_text()}")
-            yield str(log_path)
+            yield
         finally:
             process.terminate()
             try:
@@ -59,3 +49,21 @@ def django_server(settings_module: str, config: dict[str, Any], workdir: Path) -
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+def python_path(*extra: Path) -> dict[str, str]:
+    """The environment of a server run as ``python -m tests...`` from the repository."""
+    path = os.pathsep.join([str(ROOT), *map(str, extra), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path}
+
+
+@contextmanager
+def django_server(settings_module: str, config: dict[str, Any], workdir: Path) -> Iterator[str]:
+    """Serve a Django project; yield its log path once it printed READY."""
+    name = settings_module.rsplit(".", 1)[-1]
+    config_path = workdir / f"{name}.json"
+    config_path.write_text(json.dumps(config))
+    log_path = workdir / f"{name}.log"
+    command = [sys.executable, "-m", "tests.e2e.runner", settings_module, str(config_path)]
+    with serve_until_ready(name, command, log_path, ROOT, python_path(OPENEDX_APP)):
+        yield str(log_path)

@@ -1,10 +1,7 @@
 """Start and stop the SAML identity provider (a subprocess), bounded in time."""
 
 import json
-import os
-import select
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .process import ROOT, START_TIMEOUT, free_port
+from .process import ROOT, free_port, python_path, serve_until_ready
 
 IDP_HOST = "127.0.0.7"
 # eduPerson / inetOrgPerson attribute names, as SAML IdPs in education send them.
@@ -72,29 +69,8 @@ def saml_idp(config: dict[str, Any], workdir: Path) -> Iterator[RunningIdp]:
     config_path = workdir / "saml_idp.json"
     config_path.write_text(json.dumps(config))
     log_path = workdir / "saml_idp.log"
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.saml_idp.server", str(config_path)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
-        try:
-            assert process.stdout is not None
-            ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
-            line = process.stdout.readline() if ready else ""
-            if line.strip() != "READY":
-                raise RuntimeError(f"the SAML IdP did not start:\n{log_path.read_text()}")
-            host, port = config["listen"]
-            url = f"http://{host}:{port}"
-            yield RunningIdp(url, config["entity_id"], f"{url}/metadata", log_path)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    command = [sys.executable, "-m", "tests.e2e.saml_idp.server", str(config_path)]
+    with serve_until_ready("the SAML IdP", command, log_path, ROOT, python_path()):
+        host, port = config["listen"]
+        url = f"http://{host}:{port}"
+        yield RunningIdp(url, config["entity_id"], f"{url}/metadata", log_path)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from ..support.edx_settings import load_lms_settings
+from ..support.edx_settings import PLUGIN_SETTINGS, load_lms_settings
 from ..support.tutor_helpers import init_python, render_init_task, run_tutor, set_args
 from .process import django_server, free_port
 
@@ -39,18 +39,6 @@ CLIENT_FOR_OPENEDX = {
     "client_secret": "secret-from-mitxonline",
 }
 TIMEOUT = 20
-PLUGIN_SETTINGS = (
-    "AUTHENTICATION_BACKENDS",
-    "SOCIAL_AUTH_OAUTH_SECRETS",
-    "ENABLE_THIRD_PARTY_AUTH",
-    "MITX_REDIRECT_ENABLED",
-    "MITX_REDIRECT_LOGIN_URL",
-    "MITX_REDIRECT_ALLOW_RE_LIST",
-    "MITX_REDIRECT_DENY_RE_LIST",
-    "IDA_LOGOUT_URI_LIST",
-    "SITE_ID",
-    "LMSBRIDGE_INIT_PLAN",
-)
 
 
 @dataclass

@@ -74,6 +74,21 @@ EDX_DEFAULTS: dict[str, Any] = {
 }
 
 
+# The settings the plugin's LMS patch writes that the e2e Open edX stand-in takes over.
+PLUGIN_SETTINGS = (
+    "AUTHENTICATION_BACKENDS",
+    "SOCIAL_AUTH_OAUTH_SECRETS",
+    "ENABLE_THIRD_PARTY_AUTH",
+    "MITX_REDIRECT_ENABLED",
+    "MITX_REDIRECT_LOGIN_URL",
+    "MITX_REDIRECT_ALLOW_RE_LIST",
+    "MITX_REDIRECT_DENY_RE_LIST",
+    "IDA_LOGOUT_URI_LIST",
+    "SITE_ID",
+    "LMSBRIDGE_INIT_PLAN",
+)
+
+
 class Anything:
     """Stands for an edx-platform setting the tests do not model: any use succeeds."""
 

@@ -22,11 +22,11 @@ from .keys import (
     APP_KEYS,
     GLOBAL_BY_SETTING,
     GLOBAL_KEYS,
-    PREFIX,
     RESERVED_APP_NAMES,
     Derived,
     Key,
     Required,
+    key_parts,
 )
 from .presets import Preset
 from .url_values import parse_base_url
@@ -53,10 +53,6 @@ class ConfigValues:
     def raw(self, name: str) -> Any:
         return self._config.get(name)
 
-    def is_set(self, name: str) -> bool:
-        value = self._config.get(name)
-        return not kinds.is_unset(value) and value != [] and value != {}
-
     def platform(self, name: str) -> Any:
         """A Tutor core value (LMS_HOST, ENABLE_HTTPS...), read without validation."""
         return self._config.get(name)
@@ -79,12 +75,13 @@ class ConfigValues:
     def check_keys(self, apps: Mapping[str, Preset]) -> list[tuple[str, str]]:
         """Raise for a key that cannot mean anything; warn for keys of unlisted apps."""
         warnings = []
-        for name in sorted(k for k in self._config if k.startswith(PREFIX)):
-            rest = name[len(PREFIX) :]
-            if rest in GLOBAL_BY_SETTING:
-                continue
-            app, _, setting = rest.partition("_")
-            app = app.lower()
+        for name in sorted(self._config):
+            parts = key_parts(name)
+            if parts is None:
+                continue  # not ours
+            app, setting = parts
+            if app is None:
+                continue  # a global key: read and checked by its reader
             if app in apps:
                 preset = apps[app]
                 spec = APP_BY_SETTING.get(setting)
@@ -129,9 +126,6 @@ class AppValues:
 
     def key(self, setting: str) -> str:
         return APP_BY_SETTING[setting].name(self.name)
-
-    def is_set(self, setting: str) -> bool:
-        return self.values.is_set(self.key(setting))
 
     def get(self, setting: str) -> Any:
         if setting in self._cache:

@@ -71,5 +71,9 @@ class ConfigError(ValueError):
         )
         return f"{self.fix}: {command}" if self.fix else command
 
+    def message(self, syntax: Syntax) -> str:
+        """The problem and the fix, without the key (for output that shows it apart)."""
+        return f"{self.problem}. Fix: {self.fix_text(syntax)}"
+
     def line(self, syntax: Syntax) -> str:
-        return f"{self.key}: {self.problem}. Fix: {self.fix_text(syntax)}"
+        return f"{self.key}: {self.message(syntax)}"

@@ -565,36 +565,34 @@ APP_KEYS: tuple[Key, ...] = (
 
 GLOBAL_BY_SETTING: dict[str, Key] = {key.setting: key for key in GLOBAL_KEYS}
 APP_BY_SETTING: dict[str, Key] = {key.setting: key for key in APP_KEYS}
+SEED_KEY = GLOBAL_BY_SETTING["SECRET_SEED"].name()
 # The first word of every global key: an app with such a name would have ambiguous keys.
 RESERVED_APP_NAMES = frozenset(key.setting.split("_")[0].lower() for key in GLOBAL_KEYS)
 
 
-def split_key(name: str) -> tuple[str | None, str] | None:
-    """``LMSBRIDGE_APPS`` -> (None, "APPS"); ``LMSBRIDGE_SSO_URL`` -> ("sso", "URL");
-    None when the name is not an LMSBRIDGE_ key or its setting is unknown."""
+def key_parts(name: str) -> tuple[str | None, str] | None:
+    """``LMSBRIDGE_APPS`` -> (None, "APPS"); ``LMSBRIDGE_SSO_URL`` -> ("sso", "URL"), whether
+    or not the setting exists; None for a name outside ``LMSBRIDGE_``."""
     if not name.startswith(PREFIX):
         return None
     rest = name[len(PREFIX) :]
     if rest in GLOBAL_BY_SETTING:
         return None, rest
     app, _, setting = rest.partition("_")
-    if setting in APP_BY_SETTING and app.lower() not in RESERVED_APP_NAMES:
-        return app.lower(), setting
-    return None
+    return app.lower(), setting
 
 
 def spec_for(name: str) -> Key | None:
     """The catalog entry of a full key name, if any."""
-    parts = split_key(name)
+    parts = key_parts(name)
     if parts is None:
         return None
     app, setting = parts
-    return APP_BY_SETTING[setting] if app else GLOBAL_BY_SETTING[setting]
-
-
-def all_key_names_for(app: str, preset: Preset) -> list[str]:
-    """Every key an app of this preset reads (for did-you-mean and documentation)."""
-    return [key.name(app) for key in APP_KEYS if key.applies(preset)]
+    if app is None:
+        return GLOBAL_BY_SETTING[setting]
+    if app in RESERVED_APP_NAMES:
+        return None
+    return APP_BY_SETTING.get(setting)
 
 
 def tutor_defaults() -> list[tuple[str, Any]]:

@@ -17,7 +17,7 @@ from .plan import Plan, build_plan
 from .presets import PRESETS, Preset
 from .read_bridge import PLATFORM_KEYS, read_bridge
 
-_cache: dict[str, Plan] = {}
+_cache: dict[tuple[str, tuple[Preset, ...]], Plan] = {}
 
 
 def relevant_config(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def relevant_config(values: Mapping[str, Any]) -> dict[str, Any]:
 def plan_for(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESETS) -> Plan:
     """The Plan for a configuration (raises ConfigError when it is invalid)."""
     relevant = relevant_config(config)
-    cache_key = json.dumps([relevant, [repr(p) for p in presets.values()]], default=repr)
+    cache_key = (json.dumps(relevant, default=repr), tuple(presets.values()))
     plan = _cache.get(cache_key)
     if plan is None:
         plan = build_plan(read_bridge(relevant, presets))

@@ -17,7 +17,7 @@ from typing import Any
 from .config_values import AppValues, ConfigValues
 from .connected_apps import Bridge, ConnectedApp, Platform
 from .errors import ConfigError, show_value
-from .keys import GLOBAL_BY_SETTING, RESERVED_APP_NAMES
+from .keys import APP_BY_SETTING, GLOBAL_BY_SETTING, RESERVED_APP_NAMES
 from .presets import PRESETS, Preset
 from .read_catalog import check_catalogs, read_catalog
 from .read_client import read_client
@@ -94,8 +94,6 @@ def _read_app_names(values: ConfigValues) -> tuple[str, ...]:
 
 def _read_preset(values: ConfigValues, presets: Mapping[str, Preset], name: str) -> Preset:
     # The PRESET key is read before the preset is known: its default is the app's name.
-    from .keys import APP_BY_SETTING
-
     spec = APP_BY_SETTING["PRESET"]
     key = spec.name(name)
     raw = values.raw(key)

@@ -41,7 +41,6 @@ REGEX_LIST = Kind("regex list", literal=False)
 MAPPING = Kind("mapping", literal=False)
 JSON_MAPPING = Kind("JSON mapping", literal=False)
 SWITCH = Kind("boolean or app name", literal=False)
-PEM = Kind("PEM", literal=True, secret=True)
 
 
 class Rules(NamedTuple):
@@ -233,15 +232,6 @@ def json_mapping(key: str, value: Any, rules: Rules) -> dict[str, Any]:
     return _json_object(key, value)
 
 
-def pem(key: str, value: Any, rules: Rules) -> str:
-    """A PEM block (several lines): the one text kind that may contain line breaks."""
-    if not isinstance(value, str) or "-----BEGIN " not in value or "-----END " not in value:
-        raise ConfigError(key, "expected a PEM block (-----BEGIN ...-----)", "paste the PEM text")
-    if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", value):
-        raise ConfigError(key, "the PEM text contains control characters", "paste the PEM text")
-    return value.strip() + "\n"
-
-
 Parser = Callable[[str, Any, Rules], Any]
 
 PARSERS: dict[Kind, Parser] = {
@@ -259,5 +249,4 @@ PARSERS: dict[Kind, Parser] = {
     MAPPING: text_mapping,
     JSON_MAPPING: json_mapping,
     SWITCH: lambda key, value, rules: value if isinstance(value, bool) else text(key, value, rules),
-    PEM: pem,
 }

@@ -17,6 +17,7 @@ from tutor import config as tutor_config
 from tutor import exceptions, fmt
 
 from ..core.errors import ConfigError
+from ..core.keys import SEED_KEY
 from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import OPENEDX_PLUGIN_PATH
@@ -70,18 +71,13 @@ def refuse_if_invalid() -> None:
         raise exceptions.TutorError(f"lmsbridge: {Gate.error.line(command_syntax())}")
 
 
-def before_rendering(targets: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """ENV_TEMPLATE_TARGETS, applied when `tutor config save` starts rendering: refuse
-    before the first file is written, so that the env is never half-rendered."""
+def refuse_before(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A filter that changes nothing and refuses an invalid config. On ENV_TEMPLATE_TARGETS
+    it runs when `tutor config save` starts rendering, before the first file is written (the
+    env is never half-rendered); on CLI_DO_INIT_TASKS when `do init` / `launch` collect the
+    tasks, before the first one runs."""
     refuse_if_invalid()
-    return targets
-
-
-def before_init_tasks(tasks: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """CLI_DO_INIT_TASKS, applied when `do init` / `launch` collect the tasks: refuse before
-    the first one runs."""
-    refuse_if_invalid()
-    return tasks
+    return items
 
 
 def before_job(_job_name: str, *_args: Any, **_kwargs: Any) -> None:
@@ -100,7 +96,7 @@ def report_after_save(env_root: str, config: dict[str, Any]) -> None:
     plan = load_plan(config)
     state_path = os.path.join(env_root, *STATE_FILE)
     previous = save_notices.read_state(state_path)
-    current = save_notices.fingerprints(plan, str(config.get("LMSBRIDGE_SECRET_SEED", "")))
+    current = save_notices.fingerprints(plan, str(config.get(SEED_KEY, "")))
     for line in save_notices.messages(plan, previous, current, launch_context()):
         fmt.echo_alert(f"lmsbridge: {line}")
     save_notices.write_state(state_path, current)

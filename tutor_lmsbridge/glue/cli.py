@@ -11,6 +11,7 @@ from tutor import env as tutor_env
 from tutor import exceptions, fmt, serialize
 
 from ..core.errors import ConfigError
+from ..core.keys import SEED_KEY
 from .callbacks import load_plan as config_plan
 from .templating import presets
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 # imports this module on every `tutor` call, and most calls never use it.
 # `credentials --format`: what `reports.credentials` writes.
 FORMATS = ("env", "json", "python")
-SEED_KEY = "LMSBRIDGE_SECRET_SEED"
 
 
 def load_unchecked(root: str) -> dict[str, Any]:
@@ -34,10 +34,14 @@ def load_unchecked(root: str) -> dict[str, Any]:
     return config
 
 
-def require_saved_seed(root: str) -> None:
+def seed_saved(root: str) -> bool:
     """Until `tutor config save` has kept the seed, Tutor invents a new one on every load:
-    secrets printed now would not be the ones Open edX gets."""
-    if not tutor_config.get_user(root).get(SEED_KEY):
+    secrets derived now would not be the ones Open edX gets."""
+    return bool(tutor_config.get_user(root).get(SEED_KEY))
+
+
+def require_saved_seed(root: str) -> None:
+    if not seed_saved(root):
         raise exceptions.TutorError(
             f"lmsbridge: {SEED_KEY}: not saved in config.yml yet, so every generated secret "
             "would change on the next run. Fix: tutor config save"
@@ -64,7 +68,7 @@ def status(context: Any, dev: bool) -> None:
     plan = load_plan(context.root)
     for line in status_lines(plan, dev, image="openedx-dev" if dev else "openedx"):
         click.echo(line)
-    if not tutor_config.get_user(context.root).get(SEED_KEY):
+    if not seed_saved(context.root):
         fmt.echo_alert(f"lmsbridge: {SEED_KEY} is not saved yet: run `tutor config save`")
 
 
@@ -105,7 +109,7 @@ def check_command(context: Any, with_probe: bool, timeout: float) -> None:
     from ..output.reports import Finding, check
 
     plan, findings = check(load_unchecked(context.root), presets(), "lmsbridge-set")
-    if plan is not None and not tutor_config.get_user(context.root).get(SEED_KEY):
+    if plan is not None and not seed_saved(context.root):
         findings.insert(
             0, Finding("error", SEED_KEY, "not saved in config.yml yet. Fix: tutor config save")
         )

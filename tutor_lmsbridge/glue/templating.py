@@ -9,18 +9,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import click
 import jinja2
-from tutor import exceptions
+from tutor import exceptions, hooks
 
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, Syntax
 from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import BUILTIN_PRESETS, Preset
 from ..hooks import Filters
 
 
+@hooks.lru_cache
 def presets() -> dict[str, Preset]:
-    """Ours, then those other plugins add through LMSBRIDGE_PRESETS."""
+    """Ours, then those other plugins add through LMSBRIDGE_PRESETS (computed once per set
+    of loaded plugins: Tutor clears the cache when one is loaded)."""
     added = Filters.LMSBRIDGE_PRESETS.apply(list(BUILTIN_PRESETS))
     return {preset.name: preset for preset in added if isinstance(preset, Preset)}
 
@@ -43,10 +46,8 @@ def tutor_plan(config: Mapping[str, Any]) -> Plan:
         raise exceptions.TutorError(f"lmsbridge: {exc.line(command_syntax())}") from None
 
 
-def command_syntax() -> Any:
+def command_syntax() -> Syntax:
     """How the running command takes values, so that fixes are given in its syntax."""
-    import click
-
     context = click.get_current_context(silent=True)
     path = context.command_path if context is not None else ""
     if path.endswith("lmsbridge set"):

@@ -18,10 +18,9 @@ URL and what was expected. No Tutor here: the plugin and tests call it with plai
 """
 
 import json
-import socket
-import urllib.error
-import urllib.request
-from typing import Any, NamedTuple
+from typing import Any
+
+from .http_fetch import Answer, fetch
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 # Which JSON Web Key types can verify which JWS algorithms (RFC 7518 §3.1, RFC 8037).
@@ -29,45 +28,6 @@ KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 EC_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "ES256K": "secp256k1"}
 
 Finding = tuple[str, str]
-
-
-class Answer(NamedTuple):
-    status: int | None  # None: no HTTP answer
-    body: bytes
-    problem: str  # why there was no answer
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # a redirect is the endpoint's answer; following it would probe elsewhere
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def fetch(url: str, timeout: float, method: str = "GET") -> Answer:
-    if not url.startswith(("http://", "https://")):
-        return Answer(None, b"", "not an http(s) URL")
-    data = b"" if method == "POST" else None
-    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (http(s), checked above)
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return Answer(response.status, response.read(1 << 20), "")
-    except urllib.error.HTTPError as exc:
-        return Answer(exc.code, exc.read(1 << 20) if exc.fp else b"", "")
-    except TimeoutError:
-        return Answer(None, b"", f"no answer within {timeout:g} s")
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            return Answer(None, b"", f"no answer within {timeout:g} s")
-        if isinstance(reason, ConnectionRefusedError):
-            return Answer(None, b"", "connection refused")
-        if isinstance(reason, socket.gaierror):
-            return Answer(None, b"", "host name does not resolve")
-        return Answer(None, b"", str(reason))
-    except OSError as exc:
-        return Answer(None, b"", str(exc))
 
 
 def rewrite_endpoint(url: str, public: str, internal: str | None) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 
 from ..core.plan import Plan
-from .oidc_probe import Answer, fetch, probe_oidc
+from .http_fetch import Answer, fetch
+from .oidc_probe import probe_oidc
 from .reports import Finding
 
 USER_INFO_PATH = "api/users/me"

@@ -244,7 +244,7 @@ def check(
     try:
         plan = plan_for(config, presets)
     except ConfigError as exc:
-        return None, [Finding("error", exc.key, exc.line(syntax).split(": ", 1)[1])]
+        return None, [Finding("error", exc.key, exc.message(syntax))]
     findings = [Finding("warning", key, message) for key, message in plan.bridge.warnings]
     for app in plan.bridge.apps:
         findings.append(

@@ -15,12 +15,11 @@ declarations refused (the defusedxml approach): metadata comes from another orga
 
 import base64
 import binascii
-import socket
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 import xml.parsers.expat as pyexpat
 from datetime import datetime, timezone
+
+from .http_fetch import fetch
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -63,27 +62,6 @@ def parse_safely(data: bytes) -> ET.Element:
         raise ET.ParseError(str(exc)) from exc
     root: ET.Element = builder.close()
     return root
-
-
-def _fetch(url: str, timeout: float) -> tuple[int | None, bytes, str]:
-    request = urllib.request.Request(url, headers={"Accept": "application/samlmetadata+xml"})  # noqa: S310 - http(s) checked by the caller
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return response.status, response.read(MAX_BYTES + 1), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, b"", ""
-    except TimeoutError:
-        return None, b"", f"no answer within {timeout:g} s"
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            return None, b"", f"no answer within {timeout:g} s"
-        if isinstance(exc.reason, ConnectionRefusedError):
-            return None, b"", "connection refused"
-        if isinstance(exc.reason, socket.gaierror):
-            return None, b"", "host name does not resolve"
-        return None, b"", str(exc.reason)
-    except OSError as exc:
-        return None, b"", str(exc)
 
 
 def _parse_instant(text: str) -> datetime | None:
@@ -141,7 +119,13 @@ def probe_saml(
         findings.append(
             ("warning", f"metadata URL {metadata_url} is plain HTTP: Open edX logs it as insecure")
         )
-    status, data, problem = _fetch(metadata_url, timeout)
+    status, data, problem = fetch(
+        metadata_url,
+        timeout,
+        headers={"Accept": "application/samlmetadata+xml"},
+        follow_redirects=True,
+        limit=MAX_BYTES + 1,
+    )
     if status is None:
         return [*findings, ("error", f"metadata URL {metadata_url}: {problem}")]
     if status != 200:

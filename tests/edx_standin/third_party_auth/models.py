@@ -12,8 +12,8 @@ from django.db import models
 from django.utils import timezone
 
 
-class OAuth2ProviderConfig(ConfigurationModel):  # type: ignore[misc]
-    KEY_FIELDS = ("site_id", "backend_name")
+class ProviderConfig(ConfigurationModel):  # type: ignore[misc]
+    """edx-platform's abstract ProviderConfig: the fields every provider row has."""
 
     icon_class = models.CharField(max_length=50, blank=True, default="fa-sign-in")
     name = models.CharField(max_length=50, blank=True)
@@ -33,6 +33,15 @@ class OAuth2ProviderConfig(ConfigurationModel):  # type: ignore[misc]
     enable_sso_id_verification = models.BooleanField(default=False)
     disable_for_enterprise_sso = models.BooleanField(default=False)
     was_valid_at = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        abstract = True
+        app_label = "third_party_auth"
+
+
+class OAuth2ProviderConfig(ProviderConfig):
+    KEY_FIELDS = ("site_id", "backend_name")
+
     backend_name = models.CharField(max_length=50, blank=False, db_index=True)
     key = models.TextField(blank=True)
     secret = models.TextField(blank=True)
@@ -117,7 +126,7 @@ class SAMLConfiguration(ConfigurationModel):  # type: ignore[misc]
         return other[name]
 
 
-class SAMLProviderConfig(ConfigurationModel):  # type: ignore[misc]
+class SAMLProviderConfig(ProviderConfig):
     """The IdP side (edx-platform models.py SAMLProviderConfig, a ProviderConfig keyed on
     slug alone). Its SAML-specific flag defaults differ from OAuth2's: edx skips the
     registration form and email verification by default for SAML."""
@@ -125,24 +134,11 @@ class SAMLProviderConfig(ConfigurationModel):  # type: ignore[misc]
     KEY_FIELDS = ("slug",)
     prefix = "saml"
 
-    icon_class = models.CharField(max_length=50, blank=True, default="fa-sign-in")
-    name = models.CharField(max_length=50, blank=True)
-    slug = models.SlugField(max_length=30, db_index=True, default="default")
-    secondary = models.BooleanField(default=False)
-    site = models.ForeignKey(
-        Site, default=settings.SITE_ID, related_name="%(class)ss", on_delete=models.CASCADE
-    )
+    # SAML's own defaults for these flags.
     skip_hinted_login_dialog = models.BooleanField(default=True)
     skip_registration_form = models.BooleanField(default=True)
     skip_email_verification = models.BooleanField(default=True)
-    send_welcome_email = models.BooleanField(default=False)
-    visible = models.BooleanField(default=False)
-    max_session_length = models.PositiveIntegerField(null=True, blank=True, default=None)
     send_to_registration_first = models.BooleanField(default=True)
-    sync_learner_profile_data = models.BooleanField(default=False)
-    enable_sso_id_verification = models.BooleanField(default=False)
-    disable_for_enterprise_sso = models.BooleanField(default=False)
-    was_valid_at = models.DateTimeField(blank=True, null=True)
     display_name = models.CharField(max_length=35, blank=True)
     backend_name = models.CharField(max_length=50, default="tpa-saml", blank=True)
     entity_id = models.CharField(max_length=255, blank=True)

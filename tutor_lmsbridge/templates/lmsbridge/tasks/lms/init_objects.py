@@ -193,24 +193,45 @@ def insert_provider_row(current: Any, provider_model: Any, values: dict[str, Any
     row.save()
 
 
+def ensure_history_row(
+    kind: str,
+    name: str,
+    model: Any,
+    current: Any,
+    desired: dict[str, Any],
+    other_settings: dict[str, Any],
+    report: Report,
+) -> None:
+    """A provider row (a ConfigurationModel) as ``desired``: a new history row only when a
+    managed field, or the other_settings JSON, differs from the current row."""
+    if current is not None:
+        changed = [field for field, value in desired.items() if getattr(current, field) != value]
+        if load_json(current.other_settings) != other_settings:
+            changed.append("other_settings")
+        if not changed:
+            report.line(kind, name, "unchanged")
+            return
+    text = json.dumps(other_settings, indent=2, sort_keys=True)
+    insert_provider_row(current, model, {**desired, "other_settings": text})
+    if current is None:
+        report.line(kind, name, "created")
+    else:
+        report.line(kind, name, "updated", changed)
+
+
 def ensure_provider(spec: dict[str, Any], provider_model: Any, site: Any, report: Report) -> None:
-    name = spec["provider_id"]
     desired = dict(spec["fields"])
     desired.update({"site_id": site.pk, "backend_name": spec["backend_name"], "secret": ""})
     current = current_provider(provider_model, site, spec["backend_name"], desired["slug"])
-    if current is not None:
-        changed = [field for field, value in desired.items() if getattr(current, field) != value]
-        if load_json(current.other_settings) != spec["other_settings"]:
-            changed.append("other_settings")
-        if not changed:
-            report.line("provider", name, "unchanged")
-            return
-    other_settings = json.dumps(spec["other_settings"], indent=2, sort_keys=True)
-    insert_provider_row(current, provider_model, {**desired, "other_settings": other_settings})
-    if current is None:
-        report.line("provider", name, "created")
-    else:
-        report.line("provider", name, "updated", changed)
+    ensure_history_row(
+        "provider",
+        spec["provider_id"],
+        provider_model,
+        current,
+        desired,
+        spec["other_settings"],
+        report,
+    )
 
 
 def disable_removed_providers(

@@ -1,5 +1,6 @@
 # tutor-contrib-lmsbridge init job, SAML part: included after init_objects.py's definitions
-# (it uses Report, load_json, current_provider and insert_provider_row from there) and before
+# (it uses Report, load_json, current_provider, insert_provider_row and ensure_history_row
+# from there) and before
 # run(). Plain Python, no Jinja markers.
 #
 # Open edX as a SAML service provider needs three kinds of rows (third_party_auth):
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # defined by init_objects.py, which comes first in the job
     from tutor_lmsbridge.templates.lmsbridge.tasks.lms.init_objects import (
         Report,
         current_provider,
+        ensure_history_row,
         insert_provider_row,
         load_json,
     )
@@ -133,19 +135,9 @@ def ensure_saml_provider(
         }
     )
     current = current_provider(model, site, "tpa-saml", spec["slug"])
-    if current is not None:
-        changed = [field for field, value in desired.items() if getattr(current, field) != value]
-        if load_json(current.other_settings) != spec["other_settings"]:
-            changed.append("other_settings")
-        if not changed:
-            report.line("SAML provider", name, "unchanged")
-            return
-    other_settings = json.dumps(spec["other_settings"], indent=2, sort_keys=True)
-    insert_provider_row(current, model, {**desired, "other_settings": other_settings})
-    if current is None:
-        report.line("SAML provider", name, "created")
-    else:
-        report.line("SAML provider", name, "updated", changed)
+    ensure_history_row(
+        "SAML provider", name, model, current, desired, spec["other_settings"], report
+    )
 
 
 def disable_removed_saml_providers(plan: dict[str, Any], site: Any, report: Report) -> None:
