@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import click
 from tutor import config as tutor_config
@@ -25,6 +26,7 @@ from ..output import save_notices
 from .templating import Gate, command_syntax, presets, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
+DRY_RUN_TASK_PATH = ("lmsbridge", "tasks", "lms", "init-dry-run")
 SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
 # Where ENV_TEMPLATE_TARGETS renders our files (the openedx image build context), and the
 # fingerprints of the last `config save` (no value, only HMACs).
@@ -129,20 +131,46 @@ def copy_openedx_app(env_root: str, config: dict[str, Any]) -> None:
     )
 
 
-def do_job(name: str, service: str, task: str, help_text: str) -> click.Command:
-    """A `tutor local|dev|k8s do NAME` job that runs ``task`` in ``service``'s container."""
+def read_task(templates: str, path: tuple[str, ...]) -> str:
+    """A job's task template, as text (Tutor renders it when the job runs)."""
+    with open(os.path.join(templates, *path), encoding="utf-8") as task_file:
+        return task_file.read()
 
-    @click.command(name, help=help_text)
-    def job() -> list[tuple[str, str]]:
+
+class JobFlag(NamedTuple):
+    """A boolean option of a job that runs another task instead of the default one (a task
+    template of its own, so that the rendered script stays plain text with no secret)."""
+
+    option: str  # e.g. "--dry-run"
+    help: str
+    task: str
+
+
+def do_job(
+    name: str, service: str, task: str, help_text: str, flags: Sequence[JobFlag] = ()
+) -> click.Command:
+    """A `tutor local|dev|k8s do NAME` job that runs ``task`` in ``service``'s container, or
+    the task of the one flag given."""
+
+    def job(**chosen: bool) -> list[tuple[str, str]]:
         refuse_if_invalid()
-        return [(service, task)]
+        picked = [flag for flag in flags if chosen[flag.option.lstrip("-").replace("-", "_")]]
+        if len(picked) > 1:
+            raise click.UsageError(" and ".join(flag.option for flag in picked) + ": pick one")
+        return [(service, picked[0].task if picked else task)]
 
-    return job
+    for flag in flags:
+        job = click.option(flag.option, is_flag=True, help=flag.help)(job)
+    return click.command(name, help=help_text)(job)
 
 
 INIT_JOB_HELP = (
     "Create or update the Open edX objects the connected apps need (service users, OAuth2 "
     "applications, tokens, provider configurations). Safe to re-run."
+)
+DRY_RUN_HELP = (
+    "Only report what would be created, updated or disabled (field names, never a value); "
+    "everything is rolled back. Exits 3 when something would change."
 )
 SYNC_JOB_HELP = (
     "Send every course run to the connected catalogs (Richie): the initial full sync. "
