@@ -16,6 +16,8 @@ from .glue.callbacks import (
     INIT_TASK_PATH,
     SYNC_JOB_HELP,
     SYNC_TASK_PATH,
+    VERIFY_JOB_HELP,
+    VERIFY_TASK_PATH,
     JobFlag,
     before_job,
     copy_openedx_app,
@@ -71,9 +73,10 @@ for path in sorted(glob(os.path.join(HERE, "patches", "*"))):
 ########## Commands: `tutor lmsbridge status|credentials|check|set`
 hooks.Filters.CLI_COMMANDS.add_item(lmsbridge_command_group)
 
-########## Jobs: the init job (also a dry run), the course sync
+########## Jobs: the init job (also a dry run), verification, the course sync
 INIT_TASK = read_task(TEMPLATES, INIT_TASK_PATH)
 DRY_RUN_TASK = read_task(TEMPLATES, DRY_RUN_TASK_PATH)
+VERIFY_TASK = read_task(TEMPLATES, VERIFY_TASK_PATH)
 SYNC_TASK = read_task(TEMPLATES, SYNC_TASK_PATH)
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", INIT_TASK))
 hooks.Filters.CLI_DO_COMMANDS.add_items(
@@ -85,6 +88,7 @@ hooks.Filters.CLI_DO_COMMANDS.add_items(
             INIT_JOB_HELP,
             [JobFlag("--dry-run", DRY_RUN_HELP, DRY_RUN_TASK)],
         ),
+        do_job("lmsbridge-verify", "lms", VERIFY_TASK, VERIFY_JOB_HELP),
         do_job("lmsbridge-sync-courses", "cms", SYNC_TASK, SYNC_JOB_HELP),
     ]
 )

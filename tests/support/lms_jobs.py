@@ -1,4 +1,4 @@
-"""Running the plugin's LMS jobs (init, its dry run) the way
+"""Running the plugin's LMS jobs (init, its dry run, verification) the way
 `tutor local do ...` does: the tasks rendered by the real Tutor, the settings taken from the
 rendered production.py, and the Python each task feeds to `./manage.py lms shell` executed
 in this process on the test database, with `raise SystemExit(n)` standing for the shell's
@@ -28,6 +28,9 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 # The settings of the rendered production.py that the jobs read.
 LMS_SETTINGS = (
     "LMSBRIDGE_INIT_PLAN",
+    "LMSBRIDGE_VERIFY_PLAN",
+    "LMS_BASE",
+    "ALLOWED_HOSTS",
     "SOCIAL_AUTH_OAUTH_SECRETS",
     "SITE_ID",
     "AUTHENTICATION_BACKENDS",
@@ -43,7 +46,7 @@ def name_task(name: str) -> str:
     """The task template behind ``name``, as plugin.py registers it."""
     from tutor_lmsbridge import plugin
 
-    tasks = {"init": plugin.INIT_TASK, "dry": plugin.DRY_RUN_TASK}
+    tasks = {"init": plugin.INIT_TASK, "dry": plugin.DRY_RUN_TASK, "verify": plugin.VERIFY_TASK}
     return tasks[name]
 
 

@@ -27,6 +27,7 @@ from .templating import Gate, command_syntax, presets, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
 DRY_RUN_TASK_PATH = ("lmsbridge", "tasks", "lms", "init-dry-run")
+VERIFY_TASK_PATH = ("lmsbridge", "tasks", "lms", "verify")
 SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
 # Where ENV_TEMPLATE_TARGETS renders our files (the openedx image build context), and the
 # fingerprints of the last `config save` (no value, only HMACs).
@@ -171,6 +172,11 @@ INIT_JOB_HELP = (
 DRY_RUN_HELP = (
     "Only report what would be created, updated or disabled (field names, never a value); "
     "everything is rolled back. Exits 3 when something would change."
+)
+VERIFY_JOB_HELP = (
+    "Check from inside Open edX the settings and objects single sign-on and the service "
+    "tokens depend on: one OK/WARNING/ERROR line each, with the fix. Writes nothing; exits 4 "
+    "on any error."
 )
 SYNC_JOB_HELP = (
     "Send every course run to the connected catalogs (Richie): the initial full sync. "
