@@ -14,10 +14,12 @@ from .glue.callbacks import (
     INIT_TASK_PATH,
     SYNC_JOB_HELP,
     SYNC_TASK_PATH,
+    before_init_tasks,
     before_job,
     copy_openedx_app,
     do_job,
     images_to_build,
+    record_init_run,
     refuse_before,
     remove_rendered_files,
     report_after_save,
@@ -39,7 +41,7 @@ tutor_input.install()
 # An invalid configuration refuses rendering and jobs (and only them) before they start.
 hooks.Actions.CONFIG_LOADED.add()(validate_config)
 hooks.Filters.ENV_TEMPLATE_TARGETS.add()(refuse_before)
-hooks.Filters.CLI_DO_INIT_TASKS.add()(refuse_before)
+hooks.Filters.CLI_DO_INIT_TASKS.add()(before_init_tasks)
 hooks.Actions.DO_JOB.add(priority=hooks.priorities.HIGH)(before_job)
 hooks.Actions.ENV_SAVED.add()(copy_openedx_app)
 hooks.Actions.ENV_SAVED.add()(report_after_save)
@@ -75,7 +77,7 @@ with open(os.path.join(TEMPLATES, *SYNC_TASK_PATH), encoding="utf-8") as task_fi
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", INIT_TASK))
 hooks.Filters.CLI_DO_COMMANDS.add_items(
     [
-        do_job("lmsbridge-init", "lms", INIT_TASK, INIT_JOB_HELP),
+        do_job("lmsbridge-init", "lms", INIT_TASK, INIT_JOB_HELP, after=record_init_run),
         do_job("lmsbridge-sync-courses", "cms", SYNC_TASK, SYNC_JOB_HELP),
     ]
 )

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 from tutor import config as tutor_config
+from tutor import env as tutor_env
 from tutor import exceptions, fmt
 
 from ..core.errors import ConfigError
@@ -21,7 +24,7 @@ from ..core.keys import SEED_KEY
 from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import OPENEDX_PLUGIN_PATH
-from ..output import save_notices
+from ..output import pending, save_notices
 from .templating import Gate, command_syntax, presets, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
@@ -72,10 +75,9 @@ def refuse_if_invalid() -> None:
 
 
 def refuse_before(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A filter that changes nothing and refuses an invalid config. On ENV_TEMPLATE_TARGETS
-    it runs when `tutor config save` starts rendering, before the first file is written (the
-    env is never half-rendered); on CLI_DO_INIT_TASKS when `do init` / `launch` collect the
-    tasks, before the first one runs."""
+    """ENV_TEMPLATE_TARGETS: a filter that changes nothing and refuses an invalid config
+    when `tutor config save` starts rendering, before the first file is written (the env is
+    never half-rendered)."""
     refuse_if_invalid()
     return items
 
@@ -129,15 +131,49 @@ def copy_openedx_app(env_root: str, config: dict[str, Any]) -> None:
     )
 
 
-def do_job(name: str, service: str, task: str, help_text: str) -> click.Command:
-    """A `tutor local|dev|k8s do NAME` job that runs ``task`` in ``service``'s container."""
+def do_job(
+    name: str, service: str, task: str, help_text: str, after: Callable[[], None] | None = None
+) -> click.Command:
+    """A `tutor local|dev|k8s do NAME` job that runs ``task`` in ``service``'s container,
+    then calls ``after`` once the task succeeded."""
 
     @click.command(name, help=help_text)
-    def job() -> list[tuple[str, str]]:
+    def job() -> Iterator[tuple[str, str]]:
         refuse_if_invalid()
-        return [(service, task)]
+        # Tutor runs each task the job yields before it asks for the next one, and stops on
+        # a failed task: the code after the yield runs only when the task succeeded.
+        yield service, task
+        if after is not None:
+            after()
 
     return job
+
+
+def record_init_run() -> None:
+    """The init job succeeded: `status` stops listing it as pending for these objects."""
+    context = click.get_current_context(silent=True)
+    root = getattr(context.obj, "root", None) if context is not None else None
+    if not root:
+        return
+    config = tutor_config.load(root)
+    path = os.path.join(tutor_env.base_dir(root), *pending.PROGRESS_FILE)
+    pending.record_init(path, load_plan(config), str(config.get(SEED_KEY, "")))
+
+
+def before_init_tasks(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """CLI_DO_INIT_TASKS (`do init`, `launch`): refuse an invalid config before the first
+    task runs; when the whole command ends without an error, our init task ran."""
+    refuse_if_invalid()
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.find_root().call_on_close(_record_init_unless_failed)
+    return items
+
+
+def _record_init_unless_failed() -> None:
+    # Close callbacks also run while an exception ends the command: it is still in flight.
+    if sys.exc_info()[0] is None:
+        record_init_run()
 
 
 INIT_JOB_HELP = (
