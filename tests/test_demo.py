@@ -22,7 +22,9 @@ def test_demo_runs_without_docker_and_prints_no_secret() -> None:
     ):
         assert heading in out
     assert "OPENEDX_SERVICE_WORKER_API_TOKEN=********" in out
-    assert "mitxonline-client-secret-value" not in out
+    # One paste: the login client Open edX generated, registered by configure_instance.
+    assert "--edx-oauth-client openedx-" in out
+    assert "--edx-oauth-secret ********" in out
     # Generated secrets are 48 hex characters: none may appear.
     assert not re.search(r"\b[0-9a-f]{48}\b", out)
     assert "0 error(s), 0 warning(s)" in out

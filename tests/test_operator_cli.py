@@ -81,10 +81,22 @@ def test_status_shows_apps_and_objects_but_no_secret(root: Path) -> None:
         "  course runs sent on publish to http://richie:8000/api/v1.0/course-runs-sync/ "
         "(first full sync: tutor local do lmsbridge-sync-courses)"
     ) in lines
-    assert lines[-2:] == [
+    to_do = lines.index("To do:")
+    assert lines[to_do : to_do + 2] == [
         "To do:",
         "  ENABLE_HTTPS: is off: browsers drop the cross-domain CSRF cookie richie needs for "
         "enrollment (fine for a local look, not for learners)",
+    ]
+    # Nothing was handed over, and no init job ran, in this root.
+    assert lines[to_do + 3 :] == [
+        "Pending:",
+        *(
+            f"  {app} has not been given its current settings: run `tutor lmsbridge "
+            f"credentials {app}` and apply them there"
+            for app in ("mitxonline", "keycloak", "richie")
+        ),
+        "  the init job has not run since the Open edX objects changed: "
+        "`tutor local|dev|k8s do lmsbridge-init` (or `launch`)",
     ]
     assert (
         "Anonymous learners go to mitxonline: "
@@ -139,6 +151,51 @@ def test_credentials_json_python_and_dev(root: Path) -> None:
         "settings": {},
         "provider_redirect_uri": "http://local.openedx.io/auth/complete/keycloak/",
     }
+
+
+def test_credentials_hand_over_a_generated_login_client_in_one_paste(tmp_path: Path) -> None:
+    """MITx apps: no CLIENT_ID/SECRET set, so Open edX generated them; `credentials` says
+    how the app registers exactly those (configure_instance, or its admin)."""
+    import shlex
+
+    config = {k: v for k, v in MITXONLINE.items() if "_CLIENT_" not in k}
+    config["LMSBRIDGE_SECRET_SEED"] = PLATFORM["LMSBRIDGE_SECRET_SEED"]
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(config))
+    provider = plan_for({**PLATFORM, **config}).bridge.apps[0].provider
+    assert provider is not None
+    assert provider.generated
+    text = output(tmp_path, "lmsbridge", "credentials", "mitxonline")
+    lines = text.splitlines()
+    command = next(line for line in lines if "configure_instance" in line)
+    argv = shlex.split(command.lstrip("# "))
+    assert argv[:8] == [
+        "docker", "compose", "run", "--rm", "web", "./manage.py", "configure_instance", "linux"
+    ]  # fmt: skip
+    assert argv[argv.index("--edx-oauth-client") + 1] == provider.client_id
+    assert argv[argv.index("--edx-oauth-secret") + 1] == provider.client_secret
+    assert "--tutor" in argv
+    # The gateway is computed where the command runs, from the app's compose network.
+    assert argv[argv.index("--gateway") + 1].startswith("$(docker network inspect mitxonline_")
+    assert f"#      Client id: {provider.client_id}" in lines
+    assert "#      Redirect uris: http://local.openedx.io/auth/complete/ol-oauth2/" in lines
+    # The whole block stays a valid .env: everything else is a comment.
+    settings = [line for line in lines if not line.startswith("#")]
+    assert len(settings) == 9
+    assert all("=" in line for line in settings)
+    python = output(tmp_path, "lmsbridge", "credentials", "mitxonline", "--format", "python")
+    exec(python, {})  # noqa: S102 (comments and plain assignments)
+    data = json.loads(
+        output(tmp_path, "lmsbridge", "credentials", "mitxonline", "--format", "json", "--dev")
+    )
+    client = data["login_client"]
+    assert client["client_id"] == provider.client_id
+    assert client["client_secret"] == provider.client_secret
+    assert client["application_name"] == "edx-oauth-app"
+    assert client["redirect_uris"] == ["http://local.openedx.io:8000/auth/complete/ol-oauth2/"]
+    assert "--tutor-dev" in shlex.split(client["configure_instance"])
+    # status never shows the generated secret.
+    assert provider.client_secret not in output(tmp_path, "lmsbridge", "status")
 
 
 def test_credentials_for_richie(root: Path) -> None:
@@ -263,15 +320,39 @@ def probe(tmp_path: Path, config: dict[str, Any], timeout: str = "2") -> tuple[i
 
 
 def test_probe_healthy_provider(tmp_path: Path) -> None:
-    with provider_server() as base:
+    client_id = MITXONLINE["LMSBRIDGE_MITXONLINE_CLIENT_ID"]
+    registered = {client_id: MITXONLINE["LMSBRIDGE_MITXONLINE_CLIENT_SECRET"]}
+    with provider_server(clients=registered) as base:
         code, lines = probe(tmp_path, probe_config(base))
     assert code == 0
     prefix = "OK      LMSBRIDGE_MITXONLINE:"
     assert lines[1:4] == [
         f"{prefix} authorization page (browser URL) {base}/oauth2/authorize/ answers 302",
-        f"{prefix} token endpoint (internal URL) {base}/oauth2/token/ answers 401",
+        f"{prefix} token endpoint (internal URL) {base}/oauth2/token/ knows the login client "
+        f"{client_id}",
         f"{prefix} user info without a token {base}/api/users/me answers 401",
     ]
+
+
+def test_probe_says_when_the_app_does_not_know_the_login_client(tmp_path: Path) -> None:
+    client_id = MITXONLINE["LMSBRIDGE_MITXONLINE_CLIENT_ID"]
+    with provider_server(clients={client_id: "another-secret"}) as base:
+        code, lines = probe(tmp_path / "set", probe_config(base))
+        assert code == 1
+        assert lines[2] == (
+            f"ERROR   LMSBRIDGE_MITXONLINE: token endpoint (internal URL) {base}/oauth2/token/ "
+            f"does not know the login client {client_id} (or its secret differs): login "
+            "through mitxonline fails. Fix: check LMSBRIDGE_MITXONLINE_CLIENT_ID and "
+            "_CLIENT_SECRET against mitxonline's OAuth2 application"
+        )
+        generated = {k: v for k, v in probe_config(base).items() if "_CLIENT_" not in k}
+        code, lines = probe(tmp_path / "generated", generated)
+    assert code == 1
+    assert lines[2].endswith(
+        "login through mitxonline fails. Fix: register it: step 2 of "
+        "`tutor lmsbridge credentials mitxonline`"
+    )
+    assert "login client openedx-" in lines[2]
 
 
 def test_probe_oidc_discovery(tmp_path: Path) -> None:
@@ -301,7 +382,7 @@ def test_probe_wrong_path(tmp_path: Path) -> None:
     assert code == 1
     assert lines[2] == (
         f"ERROR   LMSBRIDGE_MITXONLINE: token endpoint (internal URL) {base}/wrong/oauth2/token/ "
-        "answers 404 (wrong path?), expected 400/401"
+        "answers 404 (wrong path?), expected 400"
     )
     assert lines[-1] == "2 error(s), 0 warning(s)"
 

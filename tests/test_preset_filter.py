@@ -38,6 +38,7 @@ def test_a_plugin_preset_is_used_like_ours(tmp_path: Path) -> None:
     # Without the other plugin the preset is unknown: the env is not rendered, said in one line.
     disabled = run_tutor(tmp_path, "plugins", "disable", "campus", check=False)
     assert "Error: lmsbridge: LMSBRIDGE_UNI_PRESET: unknown preset 'campus'" in disabled.stderr
-    assert "lmsbridge_openedx.oidc.OIDC_uni" in (
-        tmp_path / "env/apps/openedx/settings/lms/production.py"
-    ).read_text()
+    assert (
+        "lmsbridge_openedx.oidc.OIDC_uni"
+        in (tmp_path / "env/apps/openedx/settings/lms/production.py").read_text()
+    )

@@ -134,6 +134,8 @@ if args[:1] == ["kustomize"]:  # kubectl kustomize: the Job definitions Tutor re
     print(open(os.path.join(args[1], "k8s", "jobs.yml")).read())
 if args[:2] == ["apply", "-f"]:
     shutil.copy(args[2], {applied!r})
+if "run" in args and os.environ.get("FAKE_JOB_FAILS"):  # the job's container fails
+    sys.exit(1)
 """
 
 
@@ -217,3 +219,62 @@ def test_k8s_do_applies_one_job_with_no_secret(
     spec_text = applied.read_text()
     for secret in secrets_of(configured_root):
         assert secret not in spec_text
+
+
+def pending(root: Path) -> list[str]:
+    lines = run_tutor(root, "lmsbridge", "status").stdout.splitlines()
+    if "Pending:" not in lines:
+        assert lines[-1].startswith("Nothing pending: every app was given its current settings")
+        return []
+    return [line.strip() for line in lines[lines.index("Pending:") + 1 :]]
+
+
+def test_status_lists_what_is_pending_until_it_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hand-over (credentials printed) and the init job (succeeded) each clear their line;
+    a change brings them back. A failed job clears nothing."""
+    import os
+
+    bin_dir, _, _ = fake_tools(tmp_path)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    root = tmp_path / "root"
+    run_tutor(root, "plugins", "enable", "lmsbridge")
+    config = {k: v for k, v in MITXONLINE.items() if "_CLIENT_" not in k}
+    run_tutor(root, "config", "save", *set_args(config))
+    init_line = (
+        "the init job has not run since the Open edX objects changed: "
+        "`tutor local|dev|k8s do lmsbridge-init` (or `launch`)"
+    )
+    hand_over = pending(root)
+    assert hand_over[0].startswith(
+        "mitxonline has not been given its current settings: run `tutor lmsbridge "
+        "credentials mitxonline` and apply them there (that registers the login client"
+    )
+    assert hand_over[1:] == [init_line]
+
+    run_tutor(root, "lmsbridge", "credentials", "mitxonline")
+    assert pending(root) == [init_line]
+    monkeypatch.setenv("FAKE_JOB_FAILS", "1")
+    assert run_tutor(root, "local", "do", "lmsbridge-init", check=False).returncode != 0
+    assert pending(root) == [init_line]
+    monkeypatch.delenv("FAKE_JOB_FAILS")
+    run_tutor(root, "local", "do", "lmsbridge-init")
+    assert pending(root) == []
+
+    # Another backend changes both what mitxonline needs and the objects.
+    run_tutor(root, "lmsbridge", "set", "LMSBRIDGE_MITXONLINE_BACKEND=mitxpro-oauth2")
+    assert pending(root) == [hand_over[0], init_line]
+    # An app URL changes only the objects (the service user's OAuth2 redirect URIs).
+    run_tutor(root, "lmsbridge", "credentials", "mitxonline")
+    run_tutor(root, "local", "do", "lmsbridge-init")
+    run_tutor(root, "lmsbridge", "set", "LMSBRIDGE_MITXONLINE_URL=https://mitx.example.org")
+    assert pending(root) == [init_line]
+    run_tutor(root, "lmsbridge", "credentials", "mitxonline", "--format", "json")
+    # `do init` (and `launch`, which runs it) count too, when the whole command succeeded.
+    monkeypatch.setenv("FAKE_JOB_FAILS", "1")
+    assert run_tutor(root, "local", "do", "init", check=False).returncode != 0
+    assert pending(root) == [init_line]
+    monkeypatch.delenv("FAKE_JOB_FAILS")
+    run_tutor(root, "local", "do", "init")
+    assert pending(root) == []

@@ -22,13 +22,12 @@ import yaml
 from .core.pipeline import plan_for
 from .output.masking import mask, secret_values
 
-# The MITxOnline example of the README (the seed procedure's hosts and ports).
+# The MITxOnline example of the README (the seed procedure's hosts and ports). Open edX
+# generates the login client, so these two URLs are all there is to set.
 DEMO_SETTINGS: dict[str, Any] = {
     "LMSBRIDGE_APPS": ["mitxonline"],
     "LMSBRIDGE_MITXONLINE_URL": "http://mitxonline.odl.local:8013",
     "LMSBRIDGE_MITXONLINE_INTERNAL_URL": "http://172.22.0.1:8013",
-    "LMSBRIDGE_MITXONLINE_CLIENT_ID": "mitxonline-client-id",
-    "LMSBRIDGE_MITXONLINE_CLIENT_SECRET": "mitxonline-client-secret-value",
 }
 
 

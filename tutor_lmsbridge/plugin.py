@@ -19,11 +19,13 @@ from .glue.callbacks import (
     VERIFY_JOB_HELP,
     VERIFY_TASK_PATH,
     JobFlag,
+    before_init_tasks,
     before_job,
     copy_openedx_app,
     do_job,
     images_to_build,
     read_task,
+    record_init_run,
     refuse_before,
     remove_rendered_files,
     report_after_save,
@@ -45,7 +47,7 @@ tutor_input.install()
 # An invalid configuration refuses rendering and jobs (and only them) before they start.
 hooks.Actions.CONFIG_LOADED.add()(validate_config)
 hooks.Filters.ENV_TEMPLATE_TARGETS.add()(refuse_before)
-hooks.Filters.CLI_DO_INIT_TASKS.add()(refuse_before)
+hooks.Filters.CLI_DO_INIT_TASKS.add()(before_init_tasks)
 hooks.Actions.DO_JOB.add(priority=hooks.priorities.HIGH)(before_job)
 hooks.Actions.ENV_SAVED.add()(copy_openedx_app)
 hooks.Actions.ENV_SAVED.add()(report_after_save)
@@ -87,6 +89,7 @@ hooks.Filters.CLI_DO_COMMANDS.add_items(
             INIT_TASK,
             INIT_JOB_HELP,
             [JobFlag("--dry-run", DRY_RUN_HELP, DRY_RUN_TASK)],
+            after=record_init_run,
         ),
         do_job("lmsbridge-verify", "lms", VERIFY_TASK, VERIFY_JOB_HELP),
         do_job("lmsbridge-sync-courses", "cms", SYNC_TASK, SYNC_JOB_HELP),

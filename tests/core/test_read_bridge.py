@@ -142,16 +142,55 @@ def test_several_apps_get_separate_objects() -> None:
 
 
 def test_pending_client_credentials_warn_and_keep_login_off() -> None:
-    config = {k: v for k, v in MITXONLINE.items() if "CLIENT_" not in k}
+    """A provider whose client the operator must register first (OpenID Connect)."""
+    config = {k: v for k, v in OIDC.items() if "CLIENT_" not in k}
     result = bridge(**config)
-    assert [key for key, _ in result.warnings] == ["LMSBRIDGE_MITXONLINE_CLIENT_ID"]
+    assert [key for key, _ in result.warnings] == ["LMSBRIDGE_SSO_CLIENT_ID"]
     plan = build_plan(result)
     assert plan.providers == ()
     assert plan.lms.redirect.enabled is False
+    # The backend is installed for later.
     assert plan.lms.backend_classes == []
-    # The API side works already, and the backend is installed for later.
+    assert "/openedx/lmsbridge/openedx_plugin" in plan.requirements
+
+
+def test_mitx_login_clients_are_generated_until_set() -> None:
+    """MITx apps register the client Open edX generates: no copy-back, login on at once."""
+    config = {k: v for k, v in MITXONLINE.items() if "CLIENT_" not in k}
+    result = bridge(**config)
+    assert not result.warnings
+    provider = result.apps[0].provider
+    assert provider is not None
+    assert provider.ready
+    assert provider.generated
+    assert provider.client_id.startswith("openedx-")
+    assert len(provider.client_secret) == 48
+    assert provider.client_id != provider.client_secret
+    plan = build_plan(result)
+    assert [p.key for p in plan.providers] == [provider.client_id]
+    assert plan.lms.redirect.enabled is True
+    # The API side is unchanged.
     assert len(plan.applications) == 1
-    assert "ol-social-auth==0.3.0" in plan.requirements
+    # Stable for one seed, different for another app or seed.
+    assert bridge(**config).apps[0].provider == provider
+    other = bridge(**config, LMSBRIDGE_SECRET_SEED="b" * 48).apps[0].provider
+    assert other is not None
+    assert other.client_id != provider.client_id
+    # Values the operator set win, and they come as a pair.
+    explicit = bridge(**MITXONLINE).apps[0].provider
+    assert explicit is not None
+    assert not explicit.generated
+    assert explicit.client_id == MITXONLINE["LMSBRIDGE_MITXONLINE_CLIENT_ID"]
+    for half in ("LMSBRIDGE_MITXONLINE_CLIENT_ID", "LMSBRIDGE_MITXONLINE_CLIENT_SECRET"):
+        with pytest.raises(ConfigError) as caught:
+            bridge(**config, **{half: "abc123"})
+        other_half = (
+            half.replace("_ID", "_SECRET")
+            if half.endswith("_ID")
+            else half.replace("_SECRET", "_ID")
+        )
+        assert caught.value.key == other_half
+        assert "or neither to use the generated pair" in caught.value.line("lmsbridge-set")
 
 
 def test_login_redirect_can_name_an_app_or_be_off() -> None:

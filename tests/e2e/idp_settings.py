@@ -46,7 +46,8 @@ OAUTH2_PROVIDER = {"SCOPES": {"user:read": "Read your user", "read": "Read", "wr
 
 
 def seed(config: dict[str, Any]) -> None:
-    """The learner, and the OAuth2 client the MIT app created for Open edX."""
+    """The learner, and the OAuth2 client for Open edX: the one the MIT app created (and
+    the operator copied into Open edX), or the application its migration creates."""
     from django.contrib.auth import get_user_model
     from oauth2_provider.models import Application
 
@@ -55,6 +56,13 @@ def seed(config: dict[str, Any]) -> None:
     user_model.objects.create_user(
         learner["username"], learner["email"], learner["password"], first_name=learner["name"]
     )
+    if "mitxonline_env" in config:
+        # MITxOnline started with the .env lines `credentials` printed: its migration made
+        # the application; configure_instance registers the login client later.
+        from .idp_configure_instance import create_from_env
+
+        create_from_env(config["mitxonline_env"])
+        return
     client = config["client_for_openedx"]
     Application.objects.create(
         name="Open edX",

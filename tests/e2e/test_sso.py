@@ -60,7 +60,9 @@ def importable(dotted: str) -> bool:
         return False
 
 
-def deploy(tmp_path: Path, backend: str) -> Deployment:
+def deploy(tmp_path: Path, backend: str, generated: bool = False) -> Deployment:
+    """``generated``: the login client is the one Open edX generates (nothing copied back);
+    else the one the app created, pasted into Open edX (the two-way handshake)."""
     browser_port, internal_port = free_port(BROWSER_HOST), free_port(INTERNAL_HOST)
     app_url = f"http://{BROWSER_HOST}:{browser_port}"
     config = {
@@ -69,9 +71,10 @@ def deploy(tmp_path: Path, backend: str) -> Deployment:
         "LMSBRIDGE_MITXONLINE_URL": app_url,
         "LMSBRIDGE_MITXONLINE_INTERNAL_URL": f"http://{INTERNAL_HOST}:{internal_port}",
         "LMSBRIDGE_MITXONLINE_BACKEND": backend,
-        "LMSBRIDGE_MITXONLINE_CLIENT_ID": CLIENT_FOR_OPENEDX["client_id"],
-        "LMSBRIDGE_MITXONLINE_CLIENT_SECRET": CLIENT_FOR_OPENEDX["client_secret"],
     }
+    if not generated:
+        config["LMSBRIDGE_MITXONLINE_CLIENT_ID"] = CLIENT_FOR_OPENEDX["client_id"]
+        config["LMSBRIDGE_MITXONLINE_CLIENT_SECRET"] = CLIENT_FOR_OPENEDX["client_secret"]
     root = tmp_path / "tutor"
     run_tutor(root, "plugins", "enable", "lmsbridge")
     run_tutor(root, "config", "save", *set_args(config))
@@ -87,6 +90,15 @@ def deploy(tmp_path: Path, backend: str) -> Deployment:
         b for b in rendered["AUTHENTICATION_BACKENDS"] if importable(b)
     ] + ["django.contrib.auth.backends.ModelBackend"]
     init_code = init_python(render_init_task(tmp_path / "task", {**config}))
+    if generated:
+        registration: dict[str, Any] = {"mitxonline_env": credentials["settings"]}
+    else:
+        registration = {
+            "client_for_openedx": {
+                **CLIENT_FOR_OPENEDX,
+                "redirect_uri": credentials["provider_redirect_uri"],
+            }
+        }
     return Deployment(
         app_url=app_url,
         credentials=credentials,
@@ -102,10 +114,7 @@ def deploy(tmp_path: Path, backend: str) -> Deployment:
             "listen": [[BROWSER_HOST, browser_port], [INTERNAL_HOST, internal_port]],
             "browser_host": BROWSER_HOST,
             "learner": LEARNER,
-            "client_for_openedx": {
-                **CLIENT_FOR_OPENEDX,
-                "redirect_uri": credentials["provider_redirect_uri"],
-            },
+            **registration,
         },
     )
 
@@ -219,6 +228,75 @@ def test_single_sign_on_both_directions(
     logout = requests.get(f"{LMS_URL}/logout", timeout=TIMEOUT).json()
     assert f"{deployment.app_url}/logout" in logout["logout_uris"]
     assert settings["LOGOUT_REDIRECT_URL"] == f"{LMS_URL}/logout"
+
+
+FAKE_DOCKER = """#!{python}
+# `docker` on the MITxOnline host: the compose network's gateway, and `compose run web
+# ./manage.py configure_instance ...` run against the identity provider stand-in.
+import os, sys
+args = sys.argv[1:]
+if args[:2] == ["network", "inspect"]:
+    print("172.18.0.1")
+elif args[:6] == ["compose", "run", "--rm", "web", "./manage.py", "configure_instance"]:
+    command = [sys.executable, "-m", "tests.e2e.idp_configure_instance", {config!r}]
+    os.execv(sys.executable, command + args[6:])
+else:
+    sys.exit("unexpected docker call: " + " ".join(args))
+"""
+
+
+def test_generated_login_client_one_paste_no_copy_back(
+    tmp_path: Path, servers: Callable[[Deployment], Deployment]
+) -> None:
+    """MITxOnline registers exactly the client `credentials` printed, by running the printed
+    configure_instance line as is; Open edX's configuration never receives a value back."""
+    import subprocess
+    import sys
+
+    from .process import ROOT, python_path
+
+    deployment = servers(deploy(tmp_path, "ol-oauth2", generated=True))
+    root = tmp_path / "tutor"
+    config_yml = (root / "config.yml").read_text()
+    assert "CLIENT_ID" not in config_yml
+    assert "CLIENT_SECRET" not in config_yml
+
+    # Before MITxOnline registered it, the login fails, and the probe says why.
+    ok, detail = login_round_trip(requests.Session())
+    assert not ok
+    assert "Invalid client_id parameter value" in detail  # MITxOnline does not know it yet
+    probe = run_tutor(root, "lmsbridge", "check", "--probe", check=False)
+    assert probe.returncode == 1
+    assert "does not know the login client openedx-" in probe.stdout
+
+    # The operator runs the printed line in MITxOnline's checkout.
+    printed = run_tutor(root, "lmsbridge", "credentials", "mitxonline", "--dev").stdout
+    (line,) = [line for line in printed.splitlines() if "configure_instance" in line]
+    bin_dir = tmp_path / "mitxonline-host"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    config_path = tmp_path / "idp_settings.json"  # the stand-in's config (process.py)
+    docker.write_text(FAKE_DOCKER.format(python=sys.executable, config=str(config_path)))
+    docker.chmod(0o755)
+    env = python_path()
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    done = subprocess.run(
+        ["sh", "-c", line.lstrip("# ")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    client_id = deployment.credentials["login_client"]["client_id"]
+    assert client_id in done.stdout
+
+    probe = run_tutor(root, "lmsbridge", "check", "--probe")
+    assert f"knows the login client {client_id}" in probe.stdout
+    ok, detail = login_round_trip(requests.Session())
+    assert ok, detail + "\n" + deployment.logs[1].read_text()[-3000:]
 
 
 def swap_hosts(deployment: Deployment) -> None:

@@ -7,10 +7,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 
 class ProviderHandler(BaseHTTPRequestHandler):
-    """Answers like an OAuth2 provider to requests without credentials."""
+    """Answers like an OAuth2 provider to requests without credentials, and to a code
+    exchange as django-oauth-toolkit does: the client is authenticated first (401
+    invalid_client), then the code is checked (400 invalid_grant)."""
+
+    clients: dict[str, str] = {}  # noqa: RUF012 (set per server, read only)
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean
@@ -49,15 +54,25 @@ class ProviderHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         if self.path == "/oauth2/token/":
-            self._send(401, {"error": "invalid_client"})
+            length = int(self.headers.get("Content-Length") or 0)
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            client_id, secret = form.get("client_id", ""), form.get("client_secret")
+            if client_id in self.clients and self.clients[client_id] == secret:
+                self._send(400, {"error": "invalid_grant"})
+            else:
+                self._send(401, {"error": "invalid_client"})
         else:
             self._send(404, {"detail": "Not found."})
 
 
 @contextmanager
-def provider_server(host: str = "127.0.0.1") -> Iterator[str]:
-    """Yield the base URL of a running provider look-alike."""
-    server = ThreadingHTTPServer((host, 0), ProviderHandler)
+def provider_server(
+    host: str = "127.0.0.1", clients: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Yield the base URL of a running provider look-alike that knows ``clients`` (id:
+    secret)."""
+    handler = type("Handler", (ProviderHandler,), {"clients": dict(clients or {})})
+    server = ThreadingHTTPServer((host, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -127,6 +127,10 @@ class AppValues:
     def key(self, setting: str) -> str:
         return APP_BY_SETTING[setting].name(self.name)
 
+    def is_set(self, setting: str) -> bool:
+        """The operator set the key (its default is not in use)."""
+        return not kinds.is_unset(self.values.raw(self.key(setting)))
+
     def get(self, setting: str) -> Any:
         if setting in self._cache:
             return self._cache[setting]

@@ -33,6 +33,9 @@ class IdentityProvider(NamedTuple):
     requirement: str  # "" when the backend already ships in the image
     client_id: str
     client_secret: str
+    # True when Open edX generated the client (the app must register it: `credentials`),
+    # False when the operator set the one the app created.
+    generated: bool
     title: str
     slug: str
     visible: bool
@@ -41,7 +44,8 @@ class IdentityProvider(NamedTuple):
 
     @property
     def ready(self) -> bool:
-        """False until the operator pastes the client the external app created."""
+        """False until the client exists on Open edX's side: generated, or pasted from the
+        external app."""
         return bool(self.client_id and self.client_secret)
 
     @property

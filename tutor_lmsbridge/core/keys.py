@@ -133,6 +133,20 @@ def _secret(purpose: str, per_app: bool = True) -> Derived:
     return Derived(compute, "generated" + ("" if per_app else " (shared by all catalogs)"))
 
 
+def _login_client(purpose: str) -> Derived:
+    """The login client's id or secret: generated where the preset lets Open edX choose them
+    (the app then registers exactly these), else none until the operator sets them."""
+
+    def compute(app: AppView) -> str:
+        if not app.preset.generated_login_client:
+            return ""
+        value = derive_secret(app.seed, app.name, purpose)
+        # The id is no secret: a prefix tells it apart from one in the app's admin.
+        return f"openedx-{value[:32]}" if purpose.endswith("-id") else value
+
+    return Derived(compute, "generated (MITx presets), else none until set")
+
+
 _CREDENTIAL = Rules(CREDENTIAL_RE, "1-255 printable characters without spaces", example="abc123")
 _URL = Rules(example="https://app.example.com")
 _BOOL = Rules(example="true")
@@ -278,12 +292,19 @@ APP_KEYS: tuple[Key, ...] = (
     Key(
         "CLIENT_ID",
         kinds.TEXT,
-        "the OAuth2 client the app (or identity provider) registered for Open edX",
-        "",
+        "the OAuth2 client Open edX logs in with, as registered at the app (or identity provider)",
+        _login_client("login-client-id"),
         _identity,
         _CREDENTIAL,
     ),
-    Key("CLIENT_SECRET", kinds.SECRET, "its secret (both or neither)", "", _identity, _CREDENTIAL),
+    Key(
+        "CLIENT_SECRET",
+        kinds.SECRET,
+        "its secret (set both or neither)",
+        _login_client("login-client-secret"),
+        _identity,
+        _CREDENTIAL,
+    ),
     Key(
         "BACKEND",
         kinds.TEXT,

@@ -80,6 +80,13 @@ class Preset(NamedTuple):
     service_token: bool = True  # direction B: the app calls the API with a service token
     catalog: bool = False  # a course catalog (Richie): CORS, cross-domain CSRF, course sync
     optional_client: bool = False  # direction B only when LMSBRIDGE_<APP>_OAUTH2_CLIENT is true
+    # Direction A: Open edX generates the login client's id and secret (from the secret seed)
+    # and the app registers them, instead of the app inventing them and the operator copying
+    # them back (MITxOnline's and MITxPro's configure_instance take --edx-oauth-client/-secret).
+    generated_login_client: bool = False
+    # The app's development docker compose project (its network is <project>_default), where
+    # `configure_instance` registers the generated login client.
+    compose_project: str = ""
     authorize_path: str = "/oauth2/authorize/"
     token_path: str = "/oauth2/token/"  # noqa: S105 (a URL path, not a secret)
     logout_path: str = "/logout"
@@ -103,6 +110,8 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         # still serves.
         redirect_paths=("/_/auth/complete", "/login/_private/complete"),
         login_redirect=True,
+        generated_login_client=True,
+        compose_project="mitxonline",
         doc="MITx Online: logs learners into Open edX and calls its API",
     ),
     Preset(
@@ -114,6 +123,8 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         backends=("ol-oauth2", "mitxpro-oauth2"),
         redirect_paths=("/login/_private/complete",),
         login_redirect=True,
+        generated_login_client=True,
+        compose_project="mitxpro",
         doc="MITx Pro (xPRO): logs learners into Open edX and calls its API",
     ),
     Preset(

@@ -101,6 +101,16 @@ def read_provider(values: AppValues, warnings: list[tuple[str, str]]) -> Identit
     other_settings = _other_settings(values)
     if values.preset.protocol == "generic":
         _check_backend_class(values, backend, other_settings)
+    id_set, secret_set = values.is_set("CLIENT_ID"), values.is_set("CLIENT_SECRET")
+    if id_set != secret_set:
+        # Half of a registered client and half of a generated one would match nothing.
+        missing = secret_key if id_set else id_key
+        fix = "set both" + (
+            f", or neither to use the generated pair (tutor lmsbridge credentials {values.name})"
+            if values.preset.generated_login_client
+            else ""
+        )
+        raise ConfigError(missing, "the client id and secret must be set together", fix)
     if not client_id and not client_secret:
         warnings.append(
             (
@@ -109,14 +119,12 @@ def read_provider(values: AppValues, warnings: list[tuple[str, str]]) -> Identit
                 f"you set the OAuth2 client registered for Open edX at {values.name}",
             )
         )
-    elif not client_id or not client_secret:
-        missing = id_key if not client_id else secret_key
-        raise ConfigError(missing, "the client id and secret must be set together", "set both")
     return IdentityProvider(
         backend=backend,
         requirement=requirement,
         client_id=client_id,
         client_secret=client_secret,
+        generated=not id_set,
         title=values.get("PROVIDER_NAME"),
         slug=values.get("SLUG"),
         visible=values.get("VISIBLE"),

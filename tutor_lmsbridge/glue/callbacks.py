@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import click
 from tutor import config as tutor_config
+from tutor import env as tutor_env
 from tutor import exceptions, fmt
 
 from ..core.errors import ConfigError
@@ -22,7 +24,7 @@ from ..core.keys import SEED_KEY
 from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import OPENEDX_PLUGIN_PATH
-from ..output import save_notices
+from ..output import pending, save_notices
 from .templating import Gate, command_syntax, presets, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
@@ -75,10 +77,9 @@ def refuse_if_invalid() -> None:
 
 
 def refuse_before(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A filter that changes nothing and refuses an invalid config. On ENV_TEMPLATE_TARGETS
-    it runs when `tutor config save` starts rendering, before the first file is written (the
-    env is never half-rendered); on CLI_DO_INIT_TASKS when `do init` / `launch` collect the
-    tasks, before the first one runs."""
+    """ENV_TEMPLATE_TARGETS: a filter that changes nothing and refuses an invalid config
+    when `tutor config save` starts rendering, before the first file is written (the env is
+    never half-rendered)."""
     refuse_if_invalid()
     return items
 
@@ -148,21 +149,58 @@ class JobFlag(NamedTuple):
 
 
 def do_job(
-    name: str, service: str, task: str, help_text: str, flags: Sequence[JobFlag] = ()
+    name: str,
+    service: str,
+    task: str,
+    help_text: str,
+    flags: Sequence[JobFlag] = (),
+    after: Callable[[], None] | None = None,
 ) -> click.Command:
-    """A `tutor local|dev|k8s do NAME` job that runs ``task`` in ``service``'s container, or
-    the task of the one flag given."""
+    """A `tutor local|dev|k8s do NAME` job that runs ``task`` in ``service``'s container,
+    then calls ``after`` once the task succeeded; or, with one of ``flags``, that flag's task
+    instead, and not ``after`` (a dry run applied nothing)."""
 
-    def job(**chosen: bool) -> list[tuple[str, str]]:
+    def job(**chosen: bool) -> Iterator[tuple[str, str]]:
         refuse_if_invalid()
         picked = [flag for flag in flags if chosen[flag.option.lstrip("-").replace("-", "_")]]
         if len(picked) > 1:
             raise click.UsageError(" and ".join(flag.option for flag in picked) + ": pick one")
-        return [(service, picked[0].task if picked else task)]
+        # Tutor runs each task the job yields before it asks for the next one, and stops on
+        # a failed task: the code after the yield runs only when the task succeeded.
+        yield service, picked[0].task if picked else task
+        if after is not None and not picked:
+            after()
 
     for flag in flags:
         job = click.option(flag.option, is_flag=True, help=flag.help)(job)
     return click.command(name, help=help_text)(job)
+
+
+def record_init_run() -> None:
+    """The init job succeeded: `status` stops listing it as pending for these objects."""
+    context = click.get_current_context(silent=True)
+    root = getattr(context.obj, "root", None) if context is not None else None
+    if not root:
+        return
+    config = tutor_config.load(root)
+    path = os.path.join(tutor_env.base_dir(root), *pending.PROGRESS_FILE)
+    pending.record_init(path, load_plan(config), str(config.get(SEED_KEY, "")))
+
+
+def before_init_tasks(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """CLI_DO_INIT_TASKS (`do init`, `launch`): refuse an invalid config before the first
+    task runs; when the whole command ends without an error, our init task ran."""
+    refuse_if_invalid()
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.find_root().call_on_close(_record_init_unless_failed)
+    return items
+
+
+def _record_init_unless_failed() -> None:
+    # Close callbacks also run while an exception ends the command: it is still in flight.
+    if sys.exc_info()[0] is None:
+        record_init_run()
 
 
 INIT_JOB_HELP = (

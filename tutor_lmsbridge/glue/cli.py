@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from copy import deepcopy
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from tutor import exceptions, fmt, serialize
 
 from ..core.errors import ConfigError
 from ..core.keys import SEED_KEY
+from ..output.save_notices import read_state
 from .callbacks import load_plan as config_plan
 from .templating import presets
 
@@ -52,6 +54,12 @@ def load_plan(root: str) -> Plan:
     return config_plan(tutor_config.load(root))
 
 
+def progress_path(root: str) -> str:
+    from ..output.pending import PROGRESS_FILE
+
+    return os.path.join(tutor_env.base_dir(root), *PROGRESS_FILE)
+
+
 @click.group(name="lmsbridge", help="Apps connected to Open edX: status, credentials, checks.")
 def lmsbridge() -> None:
     pass
@@ -63,12 +71,18 @@ def lmsbridge() -> None:
 @click.option("--dev", is_flag=True, help="Show the `tutor dev` URLs (http, port 8000).")
 @click.pass_obj
 def status(context: Any, dev: bool) -> None:
+    from ..output.pending import pending_lines
     from ..output.reports import status_lines
 
-    plan = load_plan(context.root)
-    for line in status_lines(plan, dev, image="openedx-dev" if dev else "openedx"):
+    config = tutor_config.load(context.root)
+    plan = config_plan(config)
+    pending = None
+    if seed_saved(context.root):
+        progress = read_state(progress_path(context.root))
+        pending = pending_lines(plan, str(config[SEED_KEY]), progress)
+    for line in status_lines(plan, dev, "openedx-dev" if dev else "openedx", pending):
         click.echo(line)
-    if not seed_saved(context.root):
+    if pending is None:
         fmt.echo_alert(f"lmsbridge: {SEED_KEY} is not saved yet: run `tutor config save`")
 
 
@@ -82,14 +96,17 @@ def status(context: Any, dev: bool) -> None:
 @click.option("--dev", is_flag=True, help="Use the `tutor dev` URLs (http, port 8000).")
 @click.pass_obj
 def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
+    from ..output.pending import record_handover
     from ..output.reports import credentials
 
-    plan = load_plan(context.root)
+    config = tutor_config.load(context.root)
+    plan = config_plan(config)
     require_saved_seed(context.root)
     try:
         click.echo(credentials(plan, app, output, dev))
     except ConfigError as exc:
         raise exceptions.TutorError(f"lmsbridge: {exc.line('lmsbridge-set')}") from None
+    record_handover(progress_path(context.root), plan, str(config[SEED_KEY]), app)
 
 
 @lmsbridge.command(

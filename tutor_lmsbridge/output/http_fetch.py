@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import NamedTuple
 
@@ -34,13 +35,14 @@ def fetch(
     method: str = "GET",
     *,
     headers: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
     follow_redirects: bool = False,
     limit: int = 1 << 20,
 ) -> Answer:
-    """``url``'s status and at most ``limit`` bytes of its body."""
+    """``url``'s status and at most ``limit`` bytes of its body (a POST sends ``form``)."""
     if not url.startswith(("http://", "https://")):
         return Answer(None, b"", "not an http(s) URL")
-    data = b"" if method == "POST" else None
+    data = urllib.parse.urlencode(form or {}).encode() if method == "POST" else None
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})  # noqa: S310 (http(s), checked above)
     opener = _FOLLOWING if follow_redirects else _NOT_FOLLOWING
     try:

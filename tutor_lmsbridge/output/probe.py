@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 
+from ..core.connected_apps import ConnectedApp
 from ..core.plan import Plan
 from .http_fetch import Answer, fetch
 from .oidc_probe import probe_oidc
-from .reports import Finding
+from .reports import Finding, provider_redirect_uri
 
 USER_INFO_PATH = "api/users/me"
 
@@ -56,13 +57,63 @@ def probe(plan: Plan, timeout: float = 5.0) -> list[Finding]:
             findings.append(_finding(key, "authorization page (browser URL)", url, answer, ok))
         if "ACCESS_TOKEN_URL" in settings:
             url = settings["ACCESS_TOKEN_URL"]
-            answer = fetch(url, timeout, method="POST")
-            findings.append(_finding(key, "token endpoint (internal URL)", url, answer, {400, 401}))
+            if provider.ready:
+                findings.append(_client_known(plan, app, url, timeout))
+            else:
+                answer = fetch(url, timeout, method="POST")
+                findings.append(
+                    _finding(key, "token endpoint (internal URL)", url, answer, {400, 401})
+                )
         if "API_ROOT" in settings:
             url = settings["API_ROOT"].rstrip("/") + "/" + USER_INFO_PATH
             answer = fetch(url, timeout)
             findings.append(_finding(key, "user info without a token", url, answer, {401, 403}))
     return findings
+
+
+def _client_known(plan: Plan, app: ConnectedApp, url: str, timeout: float) -> Finding:
+    """Whether the app knows Open edX's login client: exchange a dummy authorization code
+    with the client's credentials. An OAuth2 provider authenticates the client before it
+    looks at the code (RFC 6749 §4.1.3, oauthlib's order), so ``invalid_grant`` means the
+    id and secret are registered, and ``invalid_client`` (401) that they are not."""
+    provider = app.provider
+    assert provider is not None
+    key = app.key_prefix.rstrip("_")
+    form = {
+        "grant_type": "authorization_code",
+        "code": "lmsbridge-probe",
+        "redirect_uri": provider_redirect_uri(plan, app, dev=False) or "",
+        "client_id": provider.client_id,
+        "client_secret": provider.client_secret,
+    }
+    answer = fetch(url, timeout, method="POST", form=form)
+    error = _oauth2_error(answer.body)
+    what = f"token endpoint (internal URL) {url}"
+    if answer.status == 400 and error == "invalid_grant":
+        return Finding("ok", key, f"{what} knows the login client {provider.client_id}")
+    if answer.status == 401 or error == "invalid_client":
+        fix = (
+            f"register it: step 2 of `tutor lmsbridge credentials {app.name}`"
+            if provider.generated
+            else f"check {app.key_prefix}CLIENT_ID and _CLIENT_SECRET against {app.name}'s "
+            "OAuth2 application"
+        )
+        return Finding(
+            "error",
+            key,
+            f"{what} does not know the login client {provider.client_id} (or its secret "
+            f"differs): login through {app.name} fails. Fix: {fix}",
+        )
+    return _finding(key, "token endpoint (internal URL)", url, answer, {400})
+
+
+def _oauth2_error(body: bytes) -> str:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return ""
+    error = document.get("error") if isinstance(document, dict) else None
+    return error if isinstance(error, str) else ""
 
 
 def _discovery(key: str, url: str, timeout: float) -> Finding:

@@ -6,6 +6,7 @@ Only ``credentials`` shows secrets; everything else goes through ``masking``.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -73,7 +74,10 @@ def describe_init(plan: Plan) -> list[str]:
     return [*lines, removed]
 
 
-def status_lines(plan: Plan, dev: bool = False, image: str = "openedx") -> list[str]:
+def status_lines(
+    plan: Plan, dev: bool = False, image: str = "openedx", pending: list[str] | None = None
+) -> list[str]:
+    """``pending``: what `status` found still to do (output/pending.py), None when unknown."""
     bridge = plan.bridge
     lms = bridge.platform.lms_url(dev)
     if not bridge.apps:
@@ -121,6 +125,14 @@ def status_lines(plan: Plan, dev: bool = False, image: str = "openedx") -> list[
     lines += [f"  {line}" for line in describe_init(plan)]
     if bridge.warnings:
         lines += ["", "To do:"] + [f"  {key}: {message}" for key, message in bridge.warnings]
+    if pending:
+        lines += ["", "Pending:"] + [f"  {line}" for line in pending]
+    elif pending is not None:
+        lines += [
+            "",
+            "Nothing pending: every app was given its current settings, and the init "
+            "job ran since the objects last changed.",
+        ]
     return [mask(line, secret_values(plan)) for line in lines]
 
 
@@ -172,6 +184,66 @@ def provider_redirect_uri(plan: Plan, app: ConnectedApp, dev: bool) -> str | Non
     return f"{plan.bridge.platform.lms_url(dev)}/auth/complete/{app.provider.backend.name}/"
 
 
+# The OAuth2 application MITxOnline and MITxPro log Open edX in with: their
+# OPENEDX_OAUTH_APP_NAME default, created by a data migration (with the redirect URI from
+# OPENEDX_BASE_REDIRECT_URL) and by `configure_instance`, which sets the given id and secret.
+MITX_LOGIN_APPLICATION = "edx-oauth-app"
+
+
+def login_client(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
+    """What the app registers for the login client Open edX generated (MITx presets): the
+    `configure_instance` line for its development setup, the admin values for production."""
+    provider = app.provider
+    if provider is None or not provider.generated:
+        return {}
+    # configure_instance needs the Docker network's gateway on Linux (macOS: "macos", no
+    # gateway); it only uses it for redirect URIs, so the command computes it in place.
+    network = f"{app.preset.compose_project}_default"
+    gateway = f"\"$(docker network inspect {network} -f '{{{{(index .IPAM.Config 0).Gateway}}}}')\""
+    command = " ".join(
+        [
+            "docker compose run --rm web ./manage.py configure_instance linux --gateway",
+            gateway,
+            "--tutor-dev" if dev else "--tutor",
+            "--edx-oauth-client",
+            shlex.quote(provider.client_id),
+            "--edx-oauth-secret",
+            shlex.quote(provider.client_secret),
+        ]
+    )
+    return {
+        "application_name": MITX_LOGIN_APPLICATION,
+        "client_id": provider.client_id,
+        "client_secret": provider.client_secret,
+        "client_type": "confidential",
+        "authorization_grant_type": "authorization-code",
+        "skip_authorization": True,
+        "redirect_uris": [provider_redirect_uri(plan, app, dev)],
+        "admin_url": f"{app.url}/admin/oauth2_provider/application/",
+        "configure_instance": command,
+    }
+
+
+def _login_client_lines(app: ConnectedApp, client: Mapping[str, Any]) -> list[str]:
+    title = app.preset.title
+    return [
+        f"# 2. Register the login client Open edX generated, at {title}: the OAuth2 "
+        f"application {client['application_name']}, with exactly this id and secret.",
+        f"#    Development ({title}'s docker compose; on macOS: macos, without --gateway):",
+        f"#      {client['configure_instance']}",
+        f"#    Production: {client['admin_url']}, application {client['application_name']}:",
+        f"#      Client id: {client['client_id']}",
+        f"#      Client secret: {client['client_secret']} (stored hashed: enter it as is)",
+        "#      Client type: Confidential",
+        "#      Authorization grant type: Authorization code",
+        f"#      Redirect uris: {' '.join(client['redirect_uris'])}",
+        "#      Skip authorization: checked",
+        f"#    Either way, {client['application_name']} must allow the redirect URI "
+        f"{' '.join(client['redirect_uris'])}",
+        f"# 3. Then `tutor lmsbridge check --probe` confirms that {title} accepts the client.",
+    ]
+
+
 def provider_registration(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
     """What an OpenID Provider's admin registers for Open edX (the client itself)."""
     if app.provider is None or app.preset.protocol != "oidc":
@@ -193,12 +265,15 @@ def credentials(plan: Plan, app_name: str, output: str, dev: bool = False) -> st
     items = credential_items(plan, app, dev)
     redirect_uri = provider_redirect_uri(plan, app, dev)
     registration = provider_registration(plan, app, dev)
+    client = login_client(plan, app, dev)
     if output == "json":
         data: dict[str, Any] = {"app": app.name, "settings": items}
         if redirect_uri:
             data["provider_redirect_uri"] = redirect_uri
         if registration:
             data["registration"] = registration
+        if client:
+            data["login_client"] = client
         return json.dumps(data, indent=2)
     if registration:
         return "\n".join(
@@ -213,11 +288,18 @@ def credentials(plan: Plan, app_name: str, output: str, dev: bool = False) -> st
     lines = [
         f"# {app.preset.title} ({app.name}): settings for its side, from tutor-contrib-lmsbridge"
     ]
+    if client:
+        lines.append(
+            f"# 1. In {app.preset.title}'s .env (before its first migrate, which "
+            f"creates {client['application_name']} with the redirect URI below):"
+        )
     if output == "python":
         lines += [f"{key} = {python_literal(value)}" for key, value in items.items()]
     else:
         lines += [f"{key}={dotenv_value(value)}" for key, value in items.items()]
-    if redirect_uri:
+    if client:
+        lines += _login_client_lines(app, client)
+    elif redirect_uri:
         lines.append(
             f"# The OAuth2 client {app.name} created for Open edX must allow this redirect URI:"
         )

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from ..core.plan import Plan
-from .reports import credential_items, provider_redirect_uri
+from .reports import credential_items, login_client, provider_redirect_uri
 
 
 def _digest(seed: str, value: Any) -> str:
@@ -24,7 +24,9 @@ def fingerprints(plan: Plan, seed: str) -> dict[str, Any]:
     apps = {}
     for app in plan.bridge.apps:
         items = credential_items(plan, app, dev=False)
-        apps[app.name] = _digest(seed, [items, provider_redirect_uri(plan, app, dev=False)])
+        client = login_client(plan, app, dev=False)
+        handed = [client.get("client_id"), client.get("client_secret")]
+        apps[app.name] = _digest(seed, [items, provider_redirect_uri(plan, app, False), handed])
     return {
         "requirements": _digest(seed, list(plan.requirements)),
         "init": _digest(seed, plan.init_data()),
