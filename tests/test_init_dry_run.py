@@ -193,6 +193,22 @@ def test_local_do_dry_run_status_reaches_tutor(
     assert_local_do(done, fails, "dry_run(")
 
 
+def test_a_dry_run_is_not_recorded_as_an_init_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`status` lists the init job as pending until it ran: a dry run that succeeded applied
+    nothing, so it leaves the job pending; the real job, run the same way, does not."""
+    from tutor_lmsbridge.output.pending import PROGRESS_FILE
+    from tutor_lmsbridge.output.save_notices import read_state
+
+    done = local_do(tmp_path, monkeypatch, ["lmsbridge-init", "--dry-run"], 0)
+    assert_local_do(done, False, "dry_run(")
+    progress = done.root / "env" / Path(*PROGRESS_FILE)
+    assert "init" not in read_state(str(progress))
+    run_tutor(done.root, "local", "do", "lmsbridge-init")
+    assert "init" in read_state(str(progress))
+
+
 def test_dry_run_is_offered_by_tutor(tmp_path: Path) -> None:
     run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
     init_help = run_tutor(tmp_path, "local", "do", "lmsbridge-init", "--help").stdout

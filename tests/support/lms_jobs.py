@@ -138,6 +138,7 @@ class LocalDo:
     ) -> None:
         self.result = result
         self.runs = runs
+        self.root = root
         self.stdin = (workdir / "stdin.py").read_text()
         self.config = yaml.safe_load((root / "config.yml").read_text())
 
