@@ -62,6 +62,9 @@ setup(
             "django-oauth-toolkit==1.7.1",
             "oauthlib>=3.1,<4",
             "django-config-models==2.9.0",
+            # Site.objects.get_current(request) as the LMS resolves it (by the request's
+            # host, else SITE_ID): edx-platform lists it in INSTALLED_APPS.
+            "edx-django-sites-extensions==6.0.0",
             # [saml]: python3-saml, which signs and checks with the xmlsec binding. The
             # xmlsec and lxml wheels each bundle their own libxml2 and xmlsec refuses to work
             # ("lxml & xmlsec libxml2 library version mismatch") unless both are the same

@@ -10,15 +10,21 @@ from tutor import hooks
 from .core.keys import tutor_defaults, tutor_unique
 from .glue import tutor_input
 from .glue.callbacks import (
+    DRY_RUN_HELP,
+    DRY_RUN_TASK_PATH,
     INIT_JOB_HELP,
     INIT_TASK_PATH,
     SYNC_JOB_HELP,
     SYNC_TASK_PATH,
+    VERIFY_JOB_HELP,
+    VERIFY_TASK_PATH,
+    JobFlag,
     before_init_tasks,
     before_job,
     copy_openedx_app,
     do_job,
     images_to_build,
+    read_task,
     record_init_run,
     refuse_before,
     remove_rendered_files,
@@ -69,15 +75,23 @@ for path in sorted(glob(os.path.join(HERE, "patches", "*"))):
 ########## Commands: `tutor lmsbridge status|credentials|check|set`
 hooks.Filters.CLI_COMMANDS.add_item(lmsbridge_command_group)
 
-########## Jobs
-with open(os.path.join(TEMPLATES, *INIT_TASK_PATH), encoding="utf-8") as task_file:
-    INIT_TASK = task_file.read()
-with open(os.path.join(TEMPLATES, *SYNC_TASK_PATH), encoding="utf-8") as task_file:
-    SYNC_TASK = task_file.read()
+########## Jobs: the init job (also a dry run), verification, the course sync
+INIT_TASK = read_task(TEMPLATES, INIT_TASK_PATH)
+DRY_RUN_TASK = read_task(TEMPLATES, DRY_RUN_TASK_PATH)
+VERIFY_TASK = read_task(TEMPLATES, VERIFY_TASK_PATH)
+SYNC_TASK = read_task(TEMPLATES, SYNC_TASK_PATH)
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", INIT_TASK))
 hooks.Filters.CLI_DO_COMMANDS.add_items(
     [
-        do_job("lmsbridge-init", "lms", INIT_TASK, INIT_JOB_HELP, after=record_init_run),
+        do_job(
+            "lmsbridge-init",
+            "lms",
+            INIT_TASK,
+            INIT_JOB_HELP,
+            [JobFlag("--dry-run", DRY_RUN_HELP, DRY_RUN_TASK)],
+            after=record_init_run,
+        ),
+        do_job("lmsbridge-verify", "lms", VERIFY_TASK, VERIFY_JOB_HELP),
         do_job("lmsbridge-sync-courses", "cms", SYNC_TASK, SYNC_JOB_HELP),
     ]
 )

@@ -29,6 +29,8 @@ def setup_django(database: Path) -> None:
             "django.contrib.auth",
             "django.contrib.contenttypes",
             "django.contrib.sites",
+            # As in edx-platform: a request's Site is looked up by its host first.
+            "django_sites_extensions",
             "oauth2_provider",
             "tests.edx_standin.third_party_auth",
             "tests.edx_standin.student",

@@ -62,8 +62,9 @@ INIT_HEREDOC_START = "<<'LMSBRIDGE_INIT_EOF'\n"
 INIT_HEREDOC_END = "\nLMSBRIDGE_INIT_EOF"
 
 
-def render_init_task(root: Path, settings: Mapping[str, Any]) -> str:
-    """The lms init task as Tutor renders it before running it in the lms-job container."""
+def render_init_task(root: Path, settings: Mapping[str, Any], task: str | None = None) -> str:
+    """The lms init task (or another of the plugin's task templates, ``task``) as Tutor
+    renders it before running it in the lms-job container."""
     from tutor import config as tutor_config
     from tutor import env as tutor_env
 
@@ -72,7 +73,7 @@ def render_init_task(root: Path, settings: Mapping[str, Any]) -> str:
     load_plugin_in_process()
     config = tutor_config.load_full(str(root))
     config.update(settings)
-    return tutor_env.render_str(config, plugin.INIT_TASK)
+    return tutor_env.render_str(config, plugin.INIT_TASK if task is None else task)
 
 
 def init_python(script: str) -> str:

@@ -16,6 +16,8 @@ from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 MANAGED_MARKER = "lmsbridge_app"
 # edx-platform's provider id of an OAuth2ProviderConfig: "oa2-<backend name>".
 OAUTH2_PROVIDER_PREFIX = "oa2"
+# The third_party_auth model of those rows, as `do lmsbridge-verify` looks it up.
+OAUTH2_PROVIDER_MODEL = "OAuth2ProviderConfig"
 # The OAuth2ProviderConfig fields the init job sets from each ProviderConfig (the rest of a
 # row keeps what an operator set in Django admin).
 PROVIDER_FIELDS = ("enabled", "name", "slug", "key", "visible", *PROVIDER_FLAGS)
@@ -62,10 +64,24 @@ class ProviderConfig(NamedTuple):
     flags: dict[str, bool]  # PROVIDER_FLAGS
     other_settings: dict[str, Any]
     enabled: bool = True
+    backend_class: str = ""  # its class path, prepended to AUTHENTICATION_BACKENDS
 
     @property
     def provider_id(self) -> str:
         return f"{OAUTH2_PROVIDER_PREFIX}-{self.backend_name}"
+
+    def check(self) -> dict[str, Any]:
+        """What `do lmsbridge-verify` checks for this provider (no secret)."""
+        return {
+            "app": self.app,
+            "provider_id": self.provider_id,
+            "model": OAUTH2_PROVIDER_MODEL,
+            # The row's key besides its Site (edx-platform has keyed these rows on
+            # backend_name, then on site and backend_name; slug is the older key).
+            "key": {"backend_name": self.backend_name, "slug": self.slug},
+            "backend_name": self.backend_name,
+            "backend_class": self.backend_class,
+        }
 
     def row(self) -> dict[str, Any]:
         """The managed fields as the init job sets them (PROVIDER_FIELDS + backend_name)."""
@@ -136,6 +152,7 @@ class Plan(NamedTuple):
             **self.lms._asdict(),
             "redirect": self.lms.redirect._asdict(),
             "init_plan": self.init_data(),
+            "verify_plan": self.verify_data(),
         }
 
     def cms_settings_data(self) -> list[dict[str, Any]]:
@@ -165,6 +182,17 @@ class Plan(NamedTuple):
             ],
             "tokens": [t._asdict() for t in self.tokens],
             "providers": [p.row() for p in self.providers],
+        }
+
+    def verify_data(self) -> dict[str, Any]:
+        """What `do lmsbridge-verify` checks besides the init plan's objects, as plain data
+        for the LMSBRIDGE_VERIFY_PLAN setting (no secret). Each entry of "providers" names
+        its third_party_auth model, so that other kinds of provider rows (SAML) add entries
+        of their own here."""
+        return {
+            "authn_mfe_off": self.lms.authn_mfe_off,
+            "redirect_enabled": self.lms.redirect.enabled,
+            "providers": [p.check() for p in self.providers],
         }
 
 
@@ -206,6 +234,7 @@ def build_plan(bridge: Bridge) -> Plan:
             visible=p.visible,
             flags=p.flags,
             other_settings={**p.other_settings, MANAGED_MARKER: app.name},
+            backend_class=p.backend.class_path,
         )
         for app, p in ready
     )

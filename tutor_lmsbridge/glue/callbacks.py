@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 import click
 from tutor import config as tutor_config
@@ -28,6 +28,8 @@ from ..output import pending, save_notices
 from .templating import Gate, command_syntax, presets, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
+DRY_RUN_TASK_PATH = ("lmsbridge", "tasks", "lms", "init-dry-run")
+VERIFY_TASK_PATH = ("lmsbridge", "tasks", "lms", "verify")
 SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
 # Where ENV_TEMPLATE_TARGETS renders our files (the openedx image build context), and the
 # fingerprints of the last `config save` (no value, only HMACs).
@@ -131,22 +133,47 @@ def copy_openedx_app(env_root: str, config: dict[str, Any]) -> None:
     )
 
 
+def read_task(templates: str, path: tuple[str, ...]) -> str:
+    """A job's task template, as text (Tutor renders it when the job runs)."""
+    with open(os.path.join(templates, *path), encoding="utf-8") as task_file:
+        return task_file.read()
+
+
+class JobFlag(NamedTuple):
+    """A boolean option of a job that runs another task instead of the default one (a task
+    template of its own, so that the rendered script stays plain text with no secret)."""
+
+    option: str  # e.g. "--dry-run"
+    help: str
+    task: str
+
+
 def do_job(
-    name: str, service: str, task: str, help_text: str, after: Callable[[], None] | None = None
+    name: str,
+    service: str,
+    task: str,
+    help_text: str,
+    flags: Sequence[JobFlag] = (),
+    after: Callable[[], None] | None = None,
 ) -> click.Command:
     """A `tutor local|dev|k8s do NAME` job that runs ``task`` in ``service``'s container,
-    then calls ``after`` once the task succeeded."""
+    then calls ``after`` once the task succeeded; or, with one of ``flags``, that flag's task
+    instead, and not ``after`` (a dry run applied nothing)."""
 
-    @click.command(name, help=help_text)
-    def job() -> Iterator[tuple[str, str]]:
+    def job(**chosen: bool) -> Iterator[tuple[str, str]]:
         refuse_if_invalid()
+        picked = [flag for flag in flags if chosen[flag.option.lstrip("-").replace("-", "_")]]
+        if len(picked) > 1:
+            raise click.UsageError(" and ".join(flag.option for flag in picked) + ": pick one")
         # Tutor runs each task the job yields before it asks for the next one, and stops on
         # a failed task: the code after the yield runs only when the task succeeded.
-        yield service, task
-        if after is not None:
+        yield service, picked[0].task if picked else task
+        if after is not None and not picked:
             after()
 
-    return job
+    for flag in flags:
+        job = click.option(flag.option, is_flag=True, help=flag.help)(job)
+    return click.command(name, help=help_text)(job)
 
 
 def record_init_run() -> None:
@@ -179,6 +206,15 @@ def _record_init_unless_failed() -> None:
 INIT_JOB_HELP = (
     "Create or update the Open edX objects the connected apps need (service users, OAuth2 "
     "applications, tokens, provider configurations). Safe to re-run."
+)
+DRY_RUN_HELP = (
+    "Only report what would be created, updated or disabled (field names, never a value); "
+    "everything is rolled back. Exits 3 when something would change."
+)
+VERIFY_JOB_HELP = (
+    "Check from inside Open edX the settings and objects single sign-on and the service "
+    "tokens depend on: one OK/WARNING/ERROR line each, with the fix. Writes nothing; exits 4 "
+    "on any error."
 )
 SYNC_JOB_HELP = (
     "Send every course run to the connected catalogs (Richie): the initial full sync. "

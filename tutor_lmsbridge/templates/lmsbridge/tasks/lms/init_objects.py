@@ -29,16 +29,21 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 class Report:
     """One line per object: created, updated (which fields) or unchanged. Never a value."""
 
+    prefix = "lmsbridge: "  # a dry run (init_dry_run.py) marks its lines
+
     def __init__(self) -> None:
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "disabled": 0}
 
     def line(self, kind: str, name: str, outcome: str, fields: list[str] | None = None) -> None:
         self.counts[outcome] += 1
         detail = f" ({', '.join(fields)})" if fields else ""
-        print(f"lmsbridge: {kind} {name}: {outcome}{detail}")
+        print(f"{self.prefix}{kind} {name}: {outcome}{detail}")
 
     def summary(self) -> None:
-        print("lmsbridge: done: " + ", ".join(f"{n} {k}" for k, n in self.counts.items()))
+        print(self.prefix + "done: " + ", ".join(f"{n} {k}" for k, n in self.counts.items()))
+
+    def changes(self) -> int:
+        return self.counts["created"] + self.counts["updated"] + self.counts["disabled"]
 
 
 def apply_changes(obj: Any, desired: dict[str, Any]) -> list[str]:
@@ -257,7 +262,7 @@ def disable_removed_providers(
             report.line("provider", f"{plan['provider_prefix']}-{backend_name}", "disabled")
 
 
-def run(empty_plan: dict[str, Any]) -> None:
+def run(empty_plan: dict[str, Any]) -> Report:
     plan = getattr(settings, "LMSBRIDGE_INIT_PLAN", None) or empty_plan
     report = Report()
     with transaction.atomic():
@@ -279,3 +284,4 @@ def run(empty_plan: dict[str, Any]) -> None:
             ensure_provider(spec, provider_model, site, report)
         disable_removed_providers(plan, provider_model, site, report)
     report.summary()
+    return report

@@ -1,0 +1,574 @@
+"""`do lmsbridge-verify` against a real database: a healthy setup reports only OK, and each
+finding, broken on purpose, is named with its fix (and nothing is written)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from social_core.backends.base import BaseAuth
+from social_core.backends.oauth import BaseOAuth2
+
+from tutor_lmsbridge.core.pipeline import plan_for
+from tutor_lmsbridge.output.masking import secret_values
+
+from .support.lms_jobs import (
+    SEED,
+    TASKS,
+    Lms,
+    Result,
+    assert_local_do,
+    job_codes,
+    local_do,
+    name_task,
+)
+from .support.samples import MITXONLINE, OIDC, PLATFORM, combine, several_apps
+from .support.tutor_helpers import init_python, render_init_task, run_tutor
+
+
+@pytest.fixture(scope="module")
+def codes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return job_codes(tmp_path_factory, ["init", "verify"])
+
+
+@pytest.fixture
+def db(django_ready: None) -> Iterator[None]:
+    """Each test in a transaction that is rolled back."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def lms(db: None, codes: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Lms:
+    return Lms(codes, tmp_path, capsys)
+
+
+# MITx Online (ol-oauth2, login redirect, service token) and an OpenID Connect app (its own
+# in-image backend class), verified on what the real init job made.
+HEALTHY_APPS = combine(MITXONLINE, OIDC)
+HEALTHY = [
+    "lmsbridge: OK setting ENABLE_THIRD_PARTY_AUTH: on",
+    "lmsbridge: OK backend ol-oauth2: ol_social_auth.backends.OLOAuth2 in "
+    "AUTHENTICATION_BACKENDS, known to third_party_auth",
+    "lmsbridge: OK backend sso: lmsbridge_openedx.oidc.OIDC_sso in AUTHENTICATION_BACKENDS, "
+    "known to third_party_auth",
+    "lmsbridge: OK site 2 (SITE_ID): domain local.openedx.io; requests for local.openedx.io "
+    "are served by it",
+    "lmsbridge: OK provider oa2-ol-oauth2: enabled and current for Site 2 (local.openedx.io), "
+    "secret set",
+    "lmsbridge: OK provider oa2-sso: enabled and current for Site 2 (local.openedx.io), secret set",
+    "lmsbridge: OK setting MIDDLEWARE: "
+    "openedx_companion_auth.middleware.RedirectAnonymousUsersToLoginMiddleware installed",
+    "lmsbridge: OK setting MITX_REDIRECT_LOGIN_URL: backend ol-oauth2 registered",
+    "lmsbridge: OK setting ENABLE_AUTHN_MICROFRONTEND: off",
+    "lmsbridge: OK OAuth2 application lmsbridge-mitxonline: 2 redirect URI(s) as planned",
+    "lmsbridge: OK access token for mitxonline_serviceworker: valid until 2099-12-31",
+    "lmsbridge: verify: 11 OK, 0 WARNING, 0 ERROR",
+]
+
+
+@pytest.fixture
+def healthy(lms: Lms) -> Lms:
+    lms.configure(HEALTHY_APPS)
+    assert lms.run("init").status == 0
+    return lms
+
+
+def test_healthy_setup_reports_only_ok(healthy: Lms) -> None:
+    result = healthy.run("verify")
+    assert result.lines == HEALTHY
+    assert result.status == 0
+    assert result.queries
+    assert not result.writes
+
+
+class ShadowOLOAuth2(BaseOAuth2):
+    """Another plugin's class under our backend's name."""
+
+    name = "ol-oauth2"
+
+
+class NotOAuth(BaseAuth):
+    """A social-auth backend that is not an OAuth one, under the OIDC app's name."""
+
+    name = "sso"
+
+
+def newest_provider(backend_name: str = "ol-oauth2") -> Any:
+    from django.apps import apps
+
+    model = apps.get_model("third_party_auth", "OAuth2ProviderConfig")
+    return model.objects.filter(backend_name=backend_name).order_by("-change_date", "-id").first()
+
+
+def admin_saves_provider(backend_name: str = "ol-oauth2", **changes: Any) -> None:
+    """What Django admin does to a ConfigurationModel: a new row, copied and changed."""
+    row = newest_provider(backend_name)
+    row.pk = None
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.save()
+
+
+def set_token_expiry(days: float) -> None:
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken
+
+    token = AccessToken.objects.get(user__username="mitxonline_serviceworker")
+    token.expires = timezone.now() + timedelta(days=days)
+    token.save()
+
+
+def backends_without(lms: Lms, fragment: str) -> None:
+    lms.settings["AUTHENTICATION_BACKENDS"] = [
+        b for b in lms.settings["AUTHENTICATION_BACKENDS"] if fragment not in b
+    ]
+
+
+def plan_backend_class(lms: Lms, backend_name: str, class_path: str) -> None:
+    """The verify plan and AUTHENTICATION_BACKENDS name ``class_path`` for ``backend_name``
+    (as a settings patch pointing at another class would)."""
+    checks = json.loads(json.dumps(lms.settings["LMSBRIDGE_VERIFY_PLAN"]))
+    spec = next(s for s in checks["providers"] if s["backend_name"] == backend_name)
+    old, spec["backend_class"] = spec["backend_class"], class_path
+    lms.settings["LMSBRIDGE_VERIFY_PLAN"] = checks
+    lms.settings["AUTHENTICATION_BACKENDS"] = [
+        class_path if b == old else b for b in lms.settings["AUTHENTICATION_BACKENDS"]
+    ]
+
+
+def rows_on_another_site(lms: Lms) -> None:
+    from django.apps import apps
+    from django.contrib.sites.models import Site
+
+    Site.objects.get_or_create(pk=1, defaults={"domain": "example.com", "name": "example.com"})
+    model = apps.get_model("third_party_auth", "OAuth2ProviderConfig")
+    model.objects.filter(backend_name="ol-oauth2").update(site_id=1)
+
+
+def edit_redirect_uris(lms: Lms) -> None:
+    from oauth2_provider.models import Application
+
+    app = Application.objects.get(name="lmsbridge-mitxonline")
+    app.redirect_uris = app.redirect_uris.split()[0] + " https://evil.example.com/complete"
+    app.save()
+
+
+def duplicate_site_domain(lms: Lms) -> None:
+    from django.contrib.sites.models import Site
+
+    Site.objects.create(pk=3, domain="LOCAL.openedx.io", name="copy")
+
+
+def lms_host_on_another_site(lms: Lms) -> None:
+    """Site 1 took the LMS's domain: requests are served by it, not by SITE_ID's Site."""
+    from django.contrib.sites.models import Site
+
+    Site.objects.filter(pk=2).update(domain="lms.example.com")
+    Site.objects.update_or_create(
+        pk=1, defaults={"domain": "local.openedx.io", "name": "local.openedx.io"}
+    )
+
+
+def service_user_not_staff(lms: Lms) -> None:
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(username="mitxonline_serviceworker").update(is_staff=False)
+
+
+def site_deleted(lms: Lms) -> None:
+    from django.contrib.sites.models import Site
+
+    Site.objects.filter(pk=2).delete()
+
+
+def application_deleted(lms: Lms) -> None:
+    from oauth2_provider.models import Application
+
+    Application.objects.filter(name="lmsbridge-mitxonline").delete()  # its token goes too
+
+
+def token_scope_reduced(lms: Lms) -> None:
+    from oauth2_provider.models import AccessToken
+
+    AccessToken.objects.filter(user__username="mitxonline_serviceworker").update(scope="read")
+
+
+def setting(name: str, value: Any) -> Callable[[Lms], None]:
+    def change(lms: Lms) -> None:
+        lms.settings[name] = value
+
+    change.__name__ = f"{name}={value!r}"
+    return change
+
+
+def without_companion_middleware(lms: Lms) -> None:
+    lms.settings["MIDDLEWARE"] = [
+        m for m in lms.settings["MIDDLEWARE"] if not m.startswith("openedx_companion_auth")
+    ]
+
+
+HERE = __name__  # this module, as AUTHENTICATION_BACKENDS names its classes
+
+
+def shadowed_backend(lms: Lms) -> None:
+    """Another settings patch appends its own class of the same name (the last one wins)."""
+    lms.settings["AUTHENTICATION_BACKENDS"] = [
+        *lms.settings["AUTHENTICATION_BACKENDS"],
+        f"{HERE}.ShadowOLOAuth2",
+    ]
+
+
+# (id, breakage, exit status, fragments each of which one problem line must contain)
+BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
+    (
+        "backend-missing",
+        lambda lms: backends_without(lms, "ol_social_auth"),
+        4,
+        [
+            "ERROR backend ol-oauth2: ol_social_auth.backends.OLOAuth2 is not in "
+            "AUTHENTICATION_BACKENDS; fix: run `tutor config save`",
+            "ERROR setting MITX_REDIRECT_LOGIN_URL: backend ol-oauth2 is not registered",
+        ],
+    ),
+    (
+        "oidc-backend-missing",
+        lambda lms: backends_without(lms, "lmsbridge_openedx.oidc"),
+        4,
+        [
+            "ERROR backend sso: lmsbridge_openedx.oidc.OIDC_sso is not in "
+            "AUTHENTICATION_BACKENDS; fix: run `tutor config save`"
+        ],
+    ),
+    (
+        "backend-unimportable",
+        lambda lms: plan_backend_class(lms, "ol-oauth2", "ol_social_auth.gone.OLOAuth2"),
+        4,
+        [
+            "ERROR backend ol-oauth2: ol_social_auth.gone.OLOAuth2 cannot be imported; "
+            "fix: rebuild the openedx image",
+            # The companion's login URL names a backend nothing registers any more.
+            "ERROR setting MITX_REDIRECT_LOGIN_URL: backend ol-oauth2 is not registered",
+        ],
+    ),
+    (
+        "backend-renamed",
+        lambda lms: plan_backend_class(
+            lms, "ol-oauth2", "social_auth_mitxpro.backends.MITxProOAuth2"
+        ),
+        4,
+        [
+            "ERROR backend ol-oauth2: social_auth_mitxpro.backends.MITxProOAuth2 is named "
+            "'mitxpro-oauth2'; fix: set LMSBRIDGE_MITXONLINE_BACKEND to the class's name",
+            "ERROR setting MITX_REDIRECT_LOGIN_URL: backend ol-oauth2 is not registered",
+        ],
+    ),
+    (
+        "backend-shadowed",
+        shadowed_backend,
+        4,
+        [
+            f"ERROR backend ol-oauth2: third_party_auth uses {HERE}.ShadowOLOAuth2 for "
+            "ol-oauth2, not ol_social_auth.backends.OLOAuth2: the last class of a name in "
+            f"AUTHENTICATION_BACKENDS wins; fix: remove {HERE}.ShadowOLOAuth2 from "
+            "AUTHENTICATION_BACKENDS"
+        ],
+    ),
+    (
+        "backend-not-oauth",
+        lambda lms: plan_backend_class(lms, "sso", f"{HERE}.NotOAuth"),
+        4,
+        [
+            f"ERROR backend sso: {HERE}.NotOAuth is not an OAuth2 backend: third_party_auth "
+            "cannot use it for OAuth2ProviderConfig; fix: set LMSBRIDGE_SSO_BACKEND_CLASS"
+        ],
+    ),
+    (
+        "third-party-auth-off",
+        setting("ENABLE_THIRD_PARTY_AUTH", False),
+        4,
+        ["ERROR setting ENABLE_THIRD_PARTY_AUTH: off"],
+    ),
+    (
+        "provider-rows-on-another-site",
+        rows_on_another_site,
+        4,
+        [
+            "ERROR provider oa2-ol-oauth2: no configuration for Site 2 (local.openedx.io); "
+            "rows exist for Site(s) 1; fix: run `tutor local|dev|k8s do lmsbridge-init`"
+        ],
+    ),
+    (
+        "site-missing",
+        site_deleted,
+        4,
+        ["ERROR site 2 (SITE_ID): no such Site; fix: run `tutor local|dev|k8s do init`"],
+    ),
+    (
+        "duplicate-site-domain",
+        duplicate_site_domain,
+        4,
+        [
+            "ERROR site 2 (SITE_ID): requests for local.openedx.io fail: Sites 2, 3 have that "
+            "domain; fix: give each Site its own domain"
+        ],
+    ),
+    (
+        "lms-host-served-by-another-site",
+        lms_host_on_another_site,
+        4,
+        [
+            "ERROR site 2 (SITE_ID): requests for local.openedx.io are served by Site 1 "
+            "(local.openedx.io): the providers of Site 2 are off there; fix: in Django admin "
+            "(Sites), change the domain of Site 1"
+        ],
+    ),
+    (
+        "lms-host-not-allowed",
+        setting("ALLOWED_HOSTS", ["studio.local.openedx.io"]),
+        4,
+        ["ERROR site 2 (SITE_ID): requests for local.openedx.io are refused (ALLOWED_HOSTS)"],
+    ),
+    (
+        "provider-disabled",
+        lambda lms: admin_saves_provider(enabled=False),
+        4,
+        ["ERROR provider oa2-ol-oauth2: current configuration is disabled; fix: run"],
+    ),
+    (
+        "oidc-provider-disabled",
+        lambda lms: admin_saves_provider("sso", enabled=False),
+        4,
+        ["ERROR provider oa2-sso: current configuration is disabled; fix: run"],
+    ),
+    (
+        "secret-missing",
+        setting("SOCIAL_AUTH_OAUTH_SECRETS", {"sso": "oidc-secret-value"}),
+        4,
+        [
+            "ERROR provider oa2-ol-oauth2: enabled and current, but no secret: the row's is "
+            "empty and "
+            "SOCIAL_AUTH_OAUTH_SECRETS has none for ol-oauth2; fix: set "
+            "LMSBRIDGE_MITXONLINE_CLIENT_SECRET"
+        ],
+    ),
+    (
+        "secret-in-row",
+        lambda lms: admin_saves_provider(secret="pasted-in-admin"),
+        0,
+        [
+            "WARNING provider oa2-ol-oauth2: enabled and current, but a secret is stored in "
+            "the row (lmsbridge keeps it in SOCIAL_AUTH_OAUTH_SECRETS); fix: run"
+        ],
+    ),
+    (
+        "login-url-unregistered-backend",
+        setting("MITX_REDIRECT_LOGIN_URL", "/auth/login/nope-oauth2/?auth_entry=login"),
+        4,
+        ["ERROR setting MITX_REDIRECT_LOGIN_URL: backend nope-oauth2 is not registered"],
+    ),
+    (
+        "login-url-not-a-login-path",
+        setting("MITX_REDIRECT_LOGIN_URL", "/login?next=/dashboard"),
+        4,
+        ["ERROR setting MITX_REDIRECT_LOGIN_URL: '/login?next=/dashboard' is not /auth/login/"],
+    ),
+    (
+        "companion-middleware-missing",
+        without_companion_middleware,
+        4,
+        [
+            "ERROR setting MIDDLEWARE: MITX_REDIRECT_ENABLED but no openedx_companion_auth "
+            "middleware; fix: rebuild the openedx image"
+        ],
+    ),
+    (
+        "redirect-off",
+        setting("MITX_REDIRECT_ENABLED", False),
+        4,
+        ["ERROR setting MITX_REDIRECT_ENABLED: off, lmsbridge turns it on"],
+    ),
+    (
+        "authn-mfe-on",
+        setting("ENABLE_AUTHN_MICROFRONTEND", True),
+        4,
+        ["ERROR setting ENABLE_AUTHN_MICROFRONTEND: on, lmsbridge turns it off"],
+    ),
+    (
+        "redirect-uris-edited",
+        edit_redirect_uris,
+        4,
+        [
+            "ERROR OAuth2 application lmsbridge-mitxonline: redirect_uris differ from the plan "
+            "(1 missing, 1 unexpected, or reordered); fix: run"
+        ],
+    ),
+    (
+        "application-missing",
+        application_deleted,
+        4,
+        [
+            "ERROR OAuth2 application lmsbridge-mitxonline: missing for user "
+            "mitxonline_serviceworker; fix: run",
+            "ERROR access token for mitxonline_serviceworker: missing; fix: run",
+        ],
+    ),
+    (
+        "token-scope-reduced",
+        token_scope_reduced,
+        4,
+        ["ERROR access token for mitxonline_serviceworker: lacks scope(s) of read write; fix: run"],
+    ),
+    (
+        "service-user-not-staff",
+        service_user_not_staff,
+        4,
+        [
+            "ERROR access token for mitxonline_serviceworker: not owned by the active staff "
+            "service user; fix: run"
+        ],
+    ),
+    (
+        "token-expires-in-10-days",
+        lambda lms: set_token_expiry(10),
+        0,
+        [
+            "WARNING access token for mitxonline_serviceworker: expires on ",
+            " (in 10 days); fix: set LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES to a later date",
+        ],
+    ),
+    (
+        "token-expired",
+        lambda lms: set_token_expiry(-1),
+        4,
+        ["ERROR access token for mitxonline_serviceworker: expired on "],
+    ),
+]
+
+
+def problems(result: Result) -> list[str]:
+    return [line for line in result.lines[:-1] if not line.startswith("lmsbridge: OK ")]
+
+
+def assert_named(result: Result, status: int, expected: list[str]) -> None:
+    """Each expected problem is on a line of its own, every other finding stays OK, the
+    summary counts the errors, and nothing was written."""
+    found = problems(result)
+    for fragment in expected:
+        assert any(fragment in line for line in found), (fragment, result.lines)
+    subjects = {fragment.split(":")[0] for fragment in expected if not fragment.startswith(" ")}
+    assert all(
+        any(line.startswith(f"lmsbridge: {subject}") for subject in subjects) for line in found
+    ), found
+    assert result.status == status
+    assert not result.writes
+    errors = sum(" ERROR " in line for line in result.lines[:-1])
+    assert result.lines[-1].endswith(f", {errors} ERROR")
+
+
+@pytest.mark.parametrize(
+    ("breakage", "status", "expected"),
+    [case[1:] for case in BREAKS],
+    ids=[case[0] for case in BREAKS],
+)
+def test_each_breakage_is_named_with_its_fix(
+    healthy: Lms, breakage: Callable[[Lms], None], status: int, expected: list[str]
+) -> None:
+    assert healthy.run("verify").lines == HEALTHY
+    breakage(healthy)
+    assert_named(healthy.run("verify"), status, expected)
+
+
+def test_newest_provider_row_on_another_site_is_named(
+    healthy: Lms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Releases that keyed provider rows on the backend name only: the newest row is the
+    current one, whatever its Site."""
+    from django.apps import apps
+    from django.contrib.sites.models import Site
+
+    Site.objects.get_or_create(pk=1, defaults={"domain": "example.com", "name": "example.com"})
+    model = apps.get_model("third_party_auth", "OAuth2ProviderConfig")
+    monkeypatch.setattr(model, "KEY_FIELDS", ("backend_name",))
+    admin_saves_provider(site_id=1)
+    assert_named(
+        healthy.run("verify"),
+        4,
+        [
+            "ERROR provider oa2-ol-oauth2: current configuration is bound to Site 1, not 2 "
+            "(local.openedx.io); fix: run"
+        ],
+    )
+
+
+def test_settings_of_another_version_are_named(healthy: Lms) -> None:
+    """LMS settings rendered by an lmsbridge without verification (no verify plan), or by
+    one whose verify plan holds a kind of provider row this verification cannot check."""
+    verify_plan = healthy.settings.pop("LMSBRIDGE_VERIFY_PLAN")
+    result = healthy.run("verify")
+    assert result.lines[0] == (
+        "lmsbridge: ERROR setting LMSBRIDGE_VERIFY_PLAN: missing while LMSBRIDGE_INIT_PLAN "
+        "names providers; fix: run `tutor config save` and restart the LMS"
+    )
+    assert result.status == 4
+    newer = json.loads(json.dumps(verify_plan))
+    newer["providers"][1]["model"] = "FutureProviderConfig"
+    healthy.settings["LMSBRIDGE_VERIFY_PLAN"] = newer
+    result = healthy.run("verify")
+    assert (
+        "lmsbridge: ERROR provider oa2-sso: this verification has no check for "
+        "FutureProviderConfig rows; fix: run the `do lmsbridge-verify` of the lmsbridge version "
+        "that rendered the LMS settings"
+    ) in result.lines
+    assert not [line for line in result.lines if "backend sso" in line or "sso: enabled" in line]
+    assert result.status == 4
+
+
+def test_nothing_connected_verifies_nothing(lms: Lms) -> None:
+    lms.configure({})
+    assert "LMSBRIDGE_VERIFY_PLAN" not in lms.settings  # the patch writes nothing
+    lms.settings = {"LMSBRIDGE_INIT_PLAN": None, "LMSBRIDGE_VERIFY_PLAN": None}
+    result = lms.run("verify")
+    assert result.lines == ["lmsbridge: verify: 0 OK, 0 WARNING, 0 ERROR"]
+    assert result.status == 0
+
+
+# ---- the rendered script, through the real Tutor ------------------------------------------
+
+
+def test_rendered_script_boots_the_lms_once_and_holds_no_secret(tmp_path: Path) -> None:
+    config = {**several_apps(3), **SEED}
+    script = render_init_task(tmp_path, config, name_task("verify"))
+    assert script.count("manage.py") == 1
+    assert script.count("./manage.py lms shell") == 1
+    plan = plan_for({**PLATFORM, **config})
+    secrets = secret_values(plan)
+    assert len(secrets) >= 3
+    for secret in secrets:
+        assert secret not in script
+    # The Python is the shipped file, verbatim (Jinja did not touch it), then one call.
+    python = init_python(script)
+    assert (TASKS / "verify_objects.py").read_text() in python
+    call = python.strip().splitlines()[-1]
+    assert call == "verify()"
+
+
+@pytest.mark.parametrize(("manage_exit", "fails"), [(4, True), (0, False)])
+def test_local_do_verify_status_reaches_tutor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, manage_exit: int, fails: bool
+) -> None:
+    done = local_do(tmp_path, monkeypatch, ["lmsbridge-verify"], manage_exit)
+    assert_local_do(done, fails, "verify()")
+
+
+def test_verify_is_offered_by_tutor(tmp_path: Path) -> None:
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    verify_help = run_tutor(tmp_path, "local", "do", "lmsbridge-verify", "--help").stdout
+    assert "OK/WARNING/ERROR" in verify_help
