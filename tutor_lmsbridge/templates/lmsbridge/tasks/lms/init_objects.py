@@ -15,7 +15,7 @@
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -24,6 +24,9 @@ from django.contrib.auth.hashers import check_password
 from django.contrib.sites.models import Site
 from django.db import transaction
 from oauth2_provider.models import get_access_token_model, get_application_model
+
+if TYPE_CHECKING:  # defined by init_saml.py, which the job includes after this file
+    from tutor_lmsbridge.templates.lmsbridge.tasks.lms.init_saml import ensure_saml
 
 
 class Report:
@@ -278,4 +281,5 @@ def run(empty_plan: dict[str, Any]) -> None:
         for spec in plan["providers"]:
             ensure_provider(spec, provider_model, site, report)
         disable_removed_providers(plan, provider_model, site, report)
+        ensure_saml(plan, site, report)  # init_saml.py, included after this file
     report.summary()
