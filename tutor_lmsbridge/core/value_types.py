@@ -255,6 +255,8 @@ def _document(key: str, value: Any, rules: Rules, what: str, secret: bool) -> st
 
 def xml_document(key: str, value: Any, rules: Rules) -> str:
     """A well-formed XML document (no DTD, no entity declaration), kept as given."""
+    from xml.etree.ElementTree import ParseError
+
     from .saml_values import UnsafeXML, parse_xml_safely
 
     text = _document(key, value, rules, "an XML document", secret=False)
@@ -264,7 +266,7 @@ def xml_document(key: str, value: Any, rules: Rules) -> str:
         parse_xml_safely(text)
     except UnsafeXML as exc:
         raise ConfigError(key, str(exc), "give the metadata without a DOCTYPE", None) from None
-    except ValueError as exc:  # ET.ParseError
+    except ParseError as exc:
         raise ConfigError(
             key, f"is not well-formed XML ({exc})", "give the document as the IdP publishes it"
         ) from None
