@@ -683,6 +683,7 @@ APP_KEYS: tuple[Key, ...] = (
 GLOBAL_BY_SETTING: dict[str, Key] = {key.setting: key for key in GLOBAL_KEYS}
 APP_BY_SETTING: dict[str, Key] = {key.setting: key for key in APP_KEYS}
 SEED_KEY = GLOBAL_BY_SETTING["SECRET_SEED"].name()
+SP_KEY = GLOBAL_BY_SETTING["SP_PRIVATE_KEY"].name()
 # The first word of every global key: an app with such a name would have ambiguous keys.
 RESERVED_APP_NAMES = frozenset(key.setting.split("_")[0].lower() for key in GLOBAL_KEYS)
 

@@ -11,7 +11,7 @@ from tutor import env as tutor_env
 from tutor import exceptions, fmt, serialize
 
 from ..core.errors import ConfigError
-from ..core.keys import SEED_KEY
+from ..core.keys import SEED_KEY, SP_KEY
 from .callbacks import load_plan as config_plan
 from .templating import presets
 
@@ -40,11 +40,22 @@ def seed_saved(root: str) -> bool:
     return bool(tutor_config.get_user(root).get(SEED_KEY))
 
 
-def require_saved_seed(root: str) -> None:
+def unsaved_sp_key(root: str, plan: Plan) -> bool:
+    """A SAML app's SP key is generated like the seed: until saved, every run has another
+    one (and another certificate)."""
+    return plan.bridge.saml_sp is not None and not tutor_config.get_user(root).get(SP_KEY)
+
+
+def require_saved_seed(root: str, plan: Plan | None = None) -> None:
     if not seed_saved(root):
         raise exceptions.TutorError(
             f"lmsbridge: {SEED_KEY}: not saved in config.yml yet, so every generated secret "
             "would change on the next run. Fix: tutor config save"
+        )
+    if plan is not None and unsaved_sp_key(root, plan):
+        raise exceptions.TutorError(
+            f"lmsbridge: {SP_KEY}: not saved in config.yml yet, so the SP certificate would "
+            "change on the next run. Fix: tutor config save"
         )
 
 
@@ -68,8 +79,10 @@ def status(context: Any, dev: bool) -> None:
     plan = load_plan(context.root)
     for line in status_lines(plan, dev, image="openedx-dev" if dev else "openedx"):
         click.echo(line)
-    if not seed_saved(context.root):
-        fmt.echo_alert(f"lmsbridge: {SEED_KEY} is not saved yet: run `tutor config save`")
+    unsaved = [SEED_KEY] if not seed_saved(context.root) else []
+    unsaved += [SP_KEY] if unsaved_sp_key(context.root, plan) else []
+    for key in unsaved:
+        fmt.echo_alert(f"lmsbridge: {key} is not saved yet: run `tutor config save`")
 
 
 @lmsbridge.command(
@@ -85,7 +98,7 @@ def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
     from ..output.reports import credentials
 
     plan = load_plan(context.root)
-    require_saved_seed(context.root)
+    require_saved_seed(context.root, plan)
     try:
         click.echo(credentials(plan, app, output, dev))
     except ConfigError as exc:
@@ -112,6 +125,10 @@ def check_command(context: Any, with_probe: bool, timeout: float) -> None:
     if plan is not None and not seed_saved(context.root):
         findings.insert(
             0, Finding("error", SEED_KEY, "not saved in config.yml yet. Fix: tutor config save")
+        )
+    if plan is not None and unsaved_sp_key(context.root, plan):
+        findings.insert(
+            0, Finding("error", SP_KEY, "not saved in config.yml yet. Fix: tutor config save")
         )
     if plan is not None and with_probe:
         findings += probe(plan, timeout)
