@@ -91,28 +91,17 @@ def deploy_saml(tmp_path: Path, idp_faults: tuple[str, ...] = (), **keys: Any) -
         STANDIN_SAML_BACKEND,
         "django.contrib.auth.backends.ModelBackend",
     ]
-    saved = (root / "config.yml").read_text()
     return Deployment(
         openedx={
             "database": str(tmp_path / "openedx.sqlite3"),
             "listen": [[LMS_HOST, 8000]],
             "lms_host": f"{LMS_HOST}:8000",
             "plugin_settings": plugin_settings,
-            "init_code": init_python(
-                render_init_task(tmp_path / "task", {**config, **_unique(saved)})
-            ),
+            "init_code": init_python(render_init_task(tmp_path / "task", config)),
         },
         idp=idp,
         registration=registration,
     )
-
-
-def _unique(config_yml: str) -> dict[str, Any]:
-    """The generated values `config save` kept (the SP key among them)."""
-    import yaml
-
-    saved: dict[str, Any] = yaml.safe_load(config_yml)
-    return {k: v for k, v in saved.items() if k.startswith("LMSBRIDGE_")}
 
 
 @pytest.fixture
