@@ -44,6 +44,9 @@ setup(
         "jinja2>=3.0",
         # The oauth2 preset checks backend classes with social-auth-core itself.
         "social-auth-core>=4.5,<5",
+        # The saml preset derives the SP certificate from its private key (social-auth-core
+        # depends on it too).
+        "cryptography>=42",
     ],
     extras_require={
         # Everything the test suite runs for real: the Open edX-side packages the plugin

@@ -22,7 +22,7 @@ from .support.lms_jobs import (
     local_do,
     name_task,
 )
-from .support.samples import KEYCLOAK, MITXONLINE, PLATFORM, combine, several_apps
+from .support.samples import ADFS, KEYCLOAK, MITXONLINE, PLATFORM, combine, several_apps
 from .support.tutor_helpers import init_python, render_init_task, run_tutor
 
 
@@ -56,6 +56,9 @@ def database_state() -> dict[str, list[dict[str, Any]]]:
         apps.get_model("oauth2_provider", "Application"),
         apps.get_model("oauth2_provider", "AccessToken"),
         apps.get_model("third_party_auth", "OAuth2ProviderConfig"),
+        apps.get_model("third_party_auth", "SAMLConfiguration"),
+        apps.get_model("third_party_auth", "SAMLProviderConfig"),
+        apps.get_model("third_party_auth", "SAMLProviderData"),
     ]
     return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
 
@@ -214,3 +217,26 @@ def test_dry_run_is_offered_by_tutor(tmp_path: Path) -> None:
     init_help = run_tutor(tmp_path, "local", "do", "lmsbridge-init", "--help").stdout
     assert "--dry-run" in init_help
     assert "Exits 3 when something would change" in " ".join(init_help.split())
+
+
+def test_dry_run_of_a_saml_provider_writes_and_fetches_nothing(lms: Lms) -> None:
+    """The SAML rows are planned like the others; the metadata (pulled, or stored from the
+    inline XML) is left to the real run: a rollback would not undo a fetch or the current()
+    rows it caches."""
+    lms.configure(combine(MITXONLINE, ADFS))
+    before = database_state()
+    dry = lms.run("dry")
+    assert dry.status == 3
+    assert_all_writes_rolled_back(dry.queries)
+    assert database_state() == before
+    assert "lmsbridge: dry run: SAML metadata: not fetched in a dry run (the real run does)" in (
+        dry.lines
+    )
+    assert "lmsbridge: dry run: SAML provider saml-adfs: created" in dry.lines
+
+    real = lms.run("init")
+    assert real.status == 0
+    rows = [line for line in real.lines if "SAML metadata" not in line]
+    assert strip_dry([line for line in dry.lines[:-1] if "SAML metadata" not in line]) == rows
+    assert any("SAML metadata of saml-adfs (inline): new" in line for line in real.lines)
+    assert lms.run("dry").status == 0

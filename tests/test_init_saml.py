@@ -1,8 +1,11 @@
-"""The init job's SAML part (init_saml.py) against a real database and a real IdP's metadata.
+"""The init job's SAML part (init_saml.py), as the real Tutor renders the init task, against a
+real database and a real IdP's metadata, with the plan and the SP key the plugin computes from
+a `saml` app's keys.
 
 Writes are counted with Django's query capture. SAMLProviderData is left out of the count
 on purpose: Open edX's own metadata pull, which the job calls, refreshes its fetched_at on
-every run (that is edx's behaviour, not ours).
+every run (edx-platform's create_or_update_bulk_saml_provider_data always does; its daily
+Celery task does the same), so those writes are edx's, not the plugin's.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from .e2e.saml_idp.keys import key_pair, pem_body
 from .e2e.saml_process import RunningIdp, idp_config, saml_idp
 from .support.django_harness import LMS_SITE_ID
-from .support.saml_plan import MARKER, init_code, saml_plan
+from .support.saml_plan import MARKER, saml_app, saml_plan, sp_private_key
+from .support.tutor_helpers import init_python, render_init_task
 
 LMS_URL = "http://local.openedx.io"
-SLUG, IDP_SLUG = "lmsbridge", "uni"
+APP = "uni"
 
 
 @pytest.fixture(scope="module")
@@ -48,31 +51,35 @@ def db(django_ready: None) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def sp_keys() -> dict[str, str]:
-    private, public = key_pair("sp")
-    return {"private": pem_body(private), "public": pem_body(public)}
+def init_code(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Python the rendered init task feeds to `./manage.py lms shell`."""
+    return init_python(render_init_task(tmp_path_factory.mktemp("task"), {}))
 
 
 class Job:
-    def __init__(self, capsys: pytest.CaptureFixture[str], keys: dict[str, str]) -> None:
-        self.code = init_code()
+    def __init__(self, code: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.code = code
         self.capsys = capsys
-        self.keys = keys
 
-    def run(self, plan: dict[str, Any]) -> tuple[list[str], list[str]]:
-        """Output lines and the SQL writes (except SAMLProviderData's)."""
+    def run(self, config: dict[str, Any], key: str | None = None) -> tuple[list[str], list[str]]:
+        """Run the job for ``config`` (SP key ``key``): output lines and the SQL writes
+        (except SAMLProviderData's, Open edX's own)."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext, override_settings
 
+        plan = saml_plan(config, key)
         overrides = {
-            "LMSBRIDGE_INIT_PLAN": plan,
+            "LMSBRIDGE_INIT_PLAN": plan.init_data(),
             "SITE_ID": LMS_SITE_ID,
-            "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY_DICT": {SLUG: self.keys["private"]},
-            "SOCIAL_AUTH_SAML_SP_PUBLIC_CERT_DICT": {SLUG: self.keys["public"]},
+            "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY": plan.lms.saml_sp_private_key,
         }
         self.capsys.readouterr()
+        before = len(connection.run_on_commit)
         with override_settings(**overrides), CaptureQueriesContext(connection) as queries:
             exec(compile(self.code, "lmsbridge-init", "exec"), {"__name__": "lmsbridge_init"})  # noqa: S102
+            # The test's transaction never commits: run what the job left for its commit.
+            for _, callback, *_ in connection.run_on_commit[before:]:
+                callback()
         writes = [
             q["sql"]
             for q in queries.captured_queries
@@ -83,12 +90,13 @@ class Job:
 
 
 @pytest.fixture
-def job(db: None, capsys: pytest.CaptureFixture[str], sp_keys: dict[str, str]) -> Job:
-    return Job(capsys, sp_keys)
+def job(db: None, init_code: str, capsys: pytest.CaptureFixture[str]) -> Job:
+    return Job(init_code, capsys)
 
 
-def plan_for(idp: RunningIdp) -> dict[str, Any]:
-    return saml_plan(LMS_URL, SLUG, IDP_SLUG, idp.entity_id, idp.metadata_url)
+def config_for(idp: RunningIdp, **settings: Any) -> dict[str, Any]:
+    """The two keys an operator sets for an IdP that publishes its metadata, plus ``settings``."""
+    return saml_app(APP, idp.entity_id, idp.metadata_url, **settings)
 
 
 def rows(model_name: str, **filters: Any) -> list[Any]:
@@ -96,36 +104,6 @@ def rows(model_name: str, **filters: Any) -> list[Any]:
 
     model = apps.get_model("third_party_auth", model_name)
     return list(model.objects.filter(**filters).order_by("change_date", "id"))
-
-
-def test_creates_configurations_provider_and_pulls_metadata(job: Job, idp: RunningIdp) -> None:
-    from django.apps import apps
-    from django.test.utils import override_settings
-
-    out, writes = job.run(plan_for(idp))
-    assert "lmsbridge: SAML SAML configuration lmsbridge: created" in out
-    assert "lmsbridge: SAML provider saml-uni: created" in out
-    assert (
-        "lmsbridge: SAML metadata: 1 fetched, 1 new, 0 failed, 0 of 1 providers skipped (disabled)"
-        in out
-    )
-    (configuration,) = rows("SAMLConfiguration", slug=SLUG)
-    assert configuration.site_id == LMS_SITE_ID
-    assert configuration.entity_id == f"{LMS_URL}/saml"
-    (provider,) = rows("SAMLProviderConfig", slug=IDP_SLUG)
-    assert provider.provider_id == "saml-uni"
-    assert provider.saml_configuration_id == configuration.pk
-    assert provider.attr_email == "urn:oid:0.9.2342.19200300.100.1.3"
-    assert MARKER in provider.other_settings
-    (data,) = rows_data(idp.entity_id)
-    assert data.sso_url == f"{idp.url}/sso/redirect"
-    assert data.is_valid()
-    # The IdP configuration edx's backend builds from those rows.
-    conf = apps.get_model("third_party_auth", "SAMLProviderConfig").current(IDP_SLUG).get_config()
-    assert conf.conf["x509certMulti"] == {"signing": [data.public_key]}
-    with override_settings(SOCIAL_AUTH_SAML_SP_PRIVATE_KEY_DICT={SLUG: job.keys["private"]}):
-        assert conf.saml_sp_configuration.get_setting("SP_PRIVATE_KEY") == job.keys["private"]
-    assert writes
 
 
 def rows_data(entity_id: str) -> list[Any]:
@@ -136,96 +114,161 @@ def rows_data(entity_id: str) -> list[Any]:
     )
 
 
+def inserted(writes: list[str]) -> list[str]:
+    return [w.split("(", 1)[0].strip() for w in writes]
+
+
+PULLED_NEW = (
+    "lmsbridge: SAML metadata: 1 fetched, 1 new, 0 failed, 0 of 1 providers skipped "
+    "(disabled, or inline metadata)"
+)
+PULLED_SAME = PULLED_NEW.replace("1 new", "0 new")
+
+
+def test_creates_configuration_provider_and_pulls_metadata(job: Job, idp: RunningIdp) -> None:
+    from django.apps import apps
+    from django.test.utils import override_settings
+
+    out, writes = job.run(config_for(idp))
+    assert "lmsbridge: SAML configuration default: created" in out
+    assert "lmsbridge: SAML provider saml-uni: created" in out
+    assert PULLED_NEW in out
+    (configuration,) = rows("SAMLConfiguration", slug="default")
+    assert configuration.site_id == LMS_SITE_ID
+    assert configuration.enabled
+    assert configuration.entity_id == f"{LMS_URL}/saml"
+    plan = saml_plan(config_for(idp))
+    assert configuration.public_key == plan.bridge.saml_sp.certificate  # type: ignore[union-attr]
+    assert configuration.private_key == ""
+    (provider,) = rows("SAMLProviderConfig", slug=APP)
+    assert provider.provider_id == "saml-uni"
+    assert provider.saml_configuration_id is None  # the Site's current "default", always
+    assert provider.entity_id == idp.entity_id
+    assert provider.metadata_source == idp.metadata_url
+    assert provider.attr_user_permanent_id == "urn:oid:1.3.6.1.4.1.5923.1.1.1.6"
+    assert provider.attr_email == "urn:oid:0.9.2342.19200300.100.1.3"
+    assert MARKER in provider.other_settings
+    (data,) = rows_data(idp.entity_id)
+    assert data.sso_url == f"{idp.url}/sso/redirect"
+    assert data.is_valid()
+    # The IdP configuration edx's backend builds from those rows, with the SP key pair.
+    conf = apps.get_model("third_party_auth", "SAMLProviderConfig").current(APP).get_config()
+    assert conf.conf["x509certMulti"] == {"signing": [data.public_key]}
+    sp = conf.saml_sp_configuration
+    assert sp.pk == configuration.pk
+    key = plan.lms.saml_sp_private_key
+    with override_settings(SOCIAL_AUTH_SAML_SP_PRIVATE_KEY=key):
+        assert sp.get_setting("SP_PRIVATE_KEY") == key
+        assert sp.get_setting("SP_PUBLIC_CERT") == configuration.public_key
+    assert writes
+
+
 def test_unchanged_rerun_writes_nothing(job: Job, idp: RunningIdp) -> None:
-    job.run(plan_for(idp))
-    out, writes = job.run(plan_for(idp))
+    job.run(config_for(idp))
+    out, writes = job.run(config_for(idp))
     assert writes == []
-    assert "lmsbridge: SAML SAML configuration lmsbridge: unchanged" in out
+    assert "lmsbridge: SAML configuration default: unchanged" in out
     assert "lmsbridge: SAML provider saml-uni: unchanged" in out
-    assert (
-        "lmsbridge: SAML metadata: 1 fetched, 0 new, 0 failed, 0 of 1 providers skipped (disabled)"
-        in out
-    )
+    assert PULLED_SAME in out
 
 
 def test_one_real_change_is_one_new_history_row(job: Job, idp: RunningIdp) -> None:
-    job.run(plan_for(idp))
-    plan = plan_for(idp)
-    plan["saml_providers"][0]["attributes"]["attr_email"] = "urn:oid:1.3.6.1.4.1.5923.1.1.1.6"
-    out, writes = job.run(plan)
+    job.run(config_for(idp))
+    adfs_email = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+    out, writes = job.run(config_for(idp, ATTR_EMAIL=adfs_email))
     assert "lmsbridge: SAML provider saml-uni: updated (attr_email)" in out
-    assert [w.split("(", 1)[0].strip() for w in writes] == [
-        'INSERT INTO "third_party_auth_samlproviderconfig"'
-    ]
-    first, second = rows("SAMLProviderConfig", slug=IDP_SLUG)
+    assert inserted(writes) == ['INSERT INTO "third_party_auth_samlproviderconfig"']
+    first, second = rows("SAMLProviderConfig", slug=APP)
     assert (first.attr_email, second.attr_email) == (
         "urn:oid:0.9.2342.19200300.100.1.3",
-        "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",
+        adfs_email,
     )
     # The operator's own edits to unmanaged fields survive (the row is copied).
     assert second.icon_class == first.icon_class
 
 
-def test_key_rotation_touches_no_row_and_takes_effect(job: Job, idp: RunningIdp) -> None:
+def test_an_sp_change_is_one_configuration_row_and_no_provider_row(
+    job: Job, idp: RunningIdp
+) -> None:
+    job.run(config_for(idp))
+    config = {**config_for(idp), "LMSBRIDGE_SP_ENTITY_ID": "https://lms.example.edu/shibboleth"}
+    out, writes = job.run(config)
+    assert "lmsbridge: SAML configuration default: updated (entity_id)" in out
+    assert "lmsbridge: SAML provider saml-uni: unchanged" in out
+    assert inserted(writes) == ['INSERT INTO "third_party_auth_samlconfiguration"']
+
+
+def test_key_rotation_is_one_new_row_and_takes_effect(job: Job, idp: RunningIdp) -> None:
     from django.apps import apps
+    from django.contrib.sites.models import Site
     from django.test.utils import override_settings
 
-    job.run(plan_for(idp))
-    rotated_private, rotated_public = key_pair("sp-rotated")
-    job.keys = {"private": pem_body(rotated_private), "public": pem_body(rotated_public)}
-    _, writes = job.run(plan_for(idp))
-    assert writes == []
+    job.run(config_for(idp))
+    rotated = sp_private_key("rotated")
+    out, writes = job.run(config_for(idp), key=rotated)
+    assert "lmsbridge: SAML configuration default: updated (public_key)" in out
+    assert inserted(writes) == ['INSERT INTO "third_party_auth_samlconfiguration"']
+    plan = saml_plan(config_for(idp), rotated)
     configuration = apps.get_model("third_party_auth", "SAMLConfiguration")
-    with override_settings(SOCIAL_AUTH_SAML_SP_PUBLIC_CERT_DICT={SLUG: job.keys["public"]}):
-        current = configuration.current(LMS_SITE_ID, SLUG)
-        assert current.get_setting("SP_PUBLIC_CERT") == pem_body(rotated_public)
+    current = configuration.current(Site.objects.get(pk=LMS_SITE_ID), "default")
+    with override_settings(SOCIAL_AUTH_SAML_SP_PRIVATE_KEY=plan.lms.saml_sp_private_key):
+        assert current.get_setting("SP_PRIVATE_KEY") == plan.lms.saml_sp_private_key
+    assert current.get_setting("SP_PUBLIC_CERT") == plan.bridge.saml_sp.certificate  # type: ignore[union-attr]
+    # The provider follows without a row of its own: its configuration is the current one.
+    provider = apps.get_model("third_party_auth", "SAMLProviderConfig").current(APP)
+    assert provider.get_config().saml_sp_configuration.pk == current.pk
 
 
 def test_a_key_pasted_in_the_database_is_removed(job: Job, idp: RunningIdp) -> None:
-    """One new configuration row, and one new provider row: the provider's foreign key
-    names a configuration *row*, so it must follow the new one (edx would otherwise keep
-    reading the old row, key included)."""
-    job.run(plan_for(idp))
-    (configuration,) = rows("SAMLConfiguration", slug=SLUG)
-    configuration.private_key = job.keys["private"]  # an operator pasted it in Django admin
+    job.run(config_for(idp))
+    (configuration,) = rows("SAMLConfiguration", slug="default")
+    configuration.private_key = "MIIEvQIBADANBgkq"  # an operator pasted one in Django admin
     configuration.save()
-    out, writes = job.run(plan_for(idp))
-    assert "lmsbridge: SAML SAML configuration lmsbridge: updated (private_key)" in out
+    out, writes = job.run(config_for(idp))
+    assert "lmsbridge: SAML configuration default: updated (private_key)" in out
+    assert inserted(writes) == ['INSERT INTO "third_party_auth_samlconfiguration"']
+    assert rows("SAMLConfiguration", slug="default")[-1].private_key == ""
+
+
+def test_a_provider_pointing_at_an_old_configuration_row_is_repointed(
+    job: Job, idp: RunningIdp
+) -> None:
+    """An operator who chose a configuration row in Django admin pinned that *row*: after the
+    next configuration change, edx would keep reading the old one."""
+    job.run(config_for(idp))
+    provider = rows("SAMLProviderConfig", slug=APP)[-1]
+    provider.saml_configuration_id = rows("SAMLConfiguration", slug="default")[-1].pk
+    provider.save()
+    out, writes = job.run(config_for(idp))
     assert "lmsbridge: SAML provider saml-uni: updated (saml_configuration_id)" in out
-    assert [w.split("(", 1)[0].strip() for w in writes] == [
-        'INSERT INTO "third_party_auth_samlconfiguration"',
-        'INSERT INTO "third_party_auth_samlproviderconfig"',
-    ]
-    newest = rows("SAMLConfiguration", slug=SLUG)[-1]
-    assert newest.private_key == ""
-    assert rows("SAMLProviderConfig", slug=IDP_SLUG)[-1].saml_configuration_id == newest.pk
+    assert inserted(writes) == ['INSERT INTO "third_party_auth_samlproviderconfig"']
+    assert rows("SAMLProviderConfig", slug=APP)[-1].saml_configuration_id is None
 
 
 def test_no_private_key_in_the_database(job: Job, idp: RunningIdp) -> None:
     from django.db import connection
 
-    job.run(plan_for(idp))
+    job.run(config_for(idp))
+    key = saml_plan(config_for(idp)).lms.saml_sp_private_key
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - our own table names
             for row in cursor.fetchall():
                 text = " ".join(str(value) for value in row)
-                assert job.keys["private"][:64] not in text, table
+                assert key[:64] not in text, table
+                assert key[-64:] not in text, table
                 assert "PRIVATE KEY" not in text, table
 
 
 def test_removed_provider_is_disabled_and_unreachable_metadata_is_reported(
     job: Job, idp: RunningIdp
 ) -> None:
-    job.run(plan_for(idp))
-    plan = plan_for(idp)
-    plan["saml_providers"] = []
-    out, _ = job.run(plan)
+    job.run(config_for(idp))
+    out, _ = job.run({"LMSBRIDGE_APPS": []})
     assert "lmsbridge: SAML provider saml-uni: disabled" in out
-    assert rows("SAMLProviderConfig", slug=IDP_SLUG)[-1].enabled is False
+    assert rows("SAMLProviderConfig", slug=APP)[-1].enabled is False
 
-    broken = plan_for(idp)
-    broken["saml_providers"][0]["metadata_source"] = "http://127.0.0.1:9/metadata"
+    broken = saml_app(APP, idp.entity_id, "http://127.0.0.1:9/metadata")
     out, _ = job.run(broken)
     assert any(
         line.startswith("lmsbridge: SAML metadata failed: ConnectionError") for line in out
@@ -239,12 +282,31 @@ def test_a_stale_cached_configuration_does_not_hide_the_change(job: Job, idp: Ru
 
     configuration = apps.get_model("third_party_auth", "SAMLConfiguration")
     site = Site.objects.get(pk=LMS_SITE_ID)
-    assert configuration.is_enabled(site, SLUG) is False  # cached: an unsaved, disabled row
-    out, _ = job.run(plan_for(idp))
-    assert configuration.is_enabled(site, SLUG) is True
+    assert configuration.is_enabled(site, "default") is False  # cached: an unsaved row
+    out, _ = job.run(config_for(idp))
+    assert configuration.is_enabled(site, "default") is True
+    assert PULLED_NEW in out
+
+
+def test_inline_metadata_is_stored_by_edx_code_and_not_pulled(job: Job, idp: RunningIdp) -> None:
+    import requests
+
+    xml = requests.get(idp.metadata_url, timeout=5).text
+    config = saml_app(APP, idp.entity_id, metadata_xml=xml)
+    out, _ = job.run(config)
+    assert "lmsbridge: SAML metadata of saml-uni (inline): new, 1 signing certificate(s)" in out
     assert (
-        "lmsbridge: SAML metadata: 1 fetched, 1 new, 0 failed, 0 of 1 providers skipped (disabled)"
-        in out
+        "lmsbridge: SAML metadata: 0 fetched, 0 new, 0 failed, 1 of 1 providers skipped "
+        "(disabled, or inline metadata)"
+    ) in out
+    (provider,) = rows("SAMLProviderConfig", slug=APP)
+    assert (provider.metadata_source, provider.automatic_refresh_enabled) == ("", False)
+    (data,) = rows_data(idp.entity_id)
+    assert data.sso_url == f"{idp.url}/sso/redirect"
+    out, writes = job.run(config)
+    assert writes == []
+    assert (
+        "lmsbridge: SAML metadata of saml-uni (inline): unchanged, 1 signing certificate(s)" in out
     )
 
 

@@ -20,7 +20,19 @@ from tutor_lmsbridge.core.presets import PRESETS
 from tutor_lmsbridge.core.read_bridge import read_bridge
 
 from .support.edx_settings import EDX_DEFAULT_BACKENDS, load_lms_settings
-from .support.samples import KEYCLOAK, MITXONLINE, MITXPRO, OIDC, PLATFORM, RICHIE, combine
+from .support.samples import (
+    ADFS,
+    KEYCLOAK,
+    MITXONLINE,
+    MITXPRO,
+    OIDC,
+    PLATFORM,
+    RICHIE,
+    SHIB,
+    combine,
+    saml_metadata,
+    sp_private_key,
+)
 from .support.tutor_helpers import render_env
 
 COMPANION_MIDDLEWARE = "openedx_companion_auth.middleware.RedirectAnonymousUsersToLoginMiddleware"
@@ -119,6 +131,31 @@ def test_requirements_file_and_dockerfile(tmp_path: Path) -> None:
     )
 
 
+def test_saml_effective_settings_keep_the_private_key_out_of_the_init_plan(
+    tmp_path: Path,
+) -> None:
+    key = sp_private_key()
+    config = {**SHIB, "LMSBRIDGE_SP_PRIVATE_KEY": key, "LMSBRIDGE_LOGIN_REDIRECT": "shib"}
+    plan = plan_for({**PLATFORM, **config})
+    private_body = plan.lms.saml_sp_private_key
+    for mode, s in settings_of(tmp_path, config).items():
+        saml_backend = "common.djangoapps.third_party_auth.saml.SAMLAuthBackend"
+        # First, once (edx-platform's default list has it too).
+        assert s["AUTHENTICATION_BACKENDS"][0] == saml_backend, mode
+        assert s["AUTHENTICATION_BACKENDS"].count(saml_backend) == 1
+        assert s["ENABLE_THIRD_PARTY_AUTH"] is True
+        # edx reads the "default" configuration's key from here (the row's stays empty).
+        assert s["SOCIAL_AUTH_SAML_SP_PRIVATE_KEY"] == private_body
+        assert s["SOCIAL_AUTH_OAUTH_SECRETS"] == {}
+        assert s["MITX_REDIRECT_LOGIN_URL"] == "/auth/login/tpa-saml/?auth_entry=login&idp=shib"
+        init_plan = s["LMSBRIDGE_INIT_PLAN"]
+        assert init_plan == plan.init_data()
+        assert private_body[40:100] not in repr(init_plan)
+        (configuration,) = init_plan["saml_configurations"]
+        assert configuration["slug"] == "default"
+        assert configuration["public_key"] == plan.bridge.saml_sp.certificate  # type: ignore[union-attr]
+
+
 def test_enabled_without_apps_changes_nothing(tmp_path: Path) -> None:
     env = render_env(tmp_path, {})
     for name in ("settings/lms/production.py", "settings/lms/development.py", "config/lms.env.yml"):
@@ -147,8 +184,10 @@ PAYLOADS = [
     "{{PWNED}}{#x#}",
     'x","PWNED":"1',
 ]
+HOSTILE_METADATA_ENTITY = "http://adfs.example.com/adfs/services/trust"
 HOSTILE_BASE = {
-    **combine(MITXONLINE, KEYCLOAK, RICHIE, OIDC),
+    **combine(MITXONLINE, KEYCLOAK, RICHIE, OIDC, SHIB, ADFS),
+    "LMSBRIDGE_SP_PRIVATE_KEY": sp_private_key(),
     # Every optional string key, so that each one reaches the templates.
     "LMSBRIDGE_MITXONLINE_PROVIDER_NAME": "MITx Online",
     "LMSBRIDGE_MITXONLINE_APPLICATION_NAME": "mitxonline-app",
@@ -176,12 +215,26 @@ HOSTILE_BASE = {
     "LMSBRIDGE_RICHIE_OAUTH2_CLIENT": True,
     "LMSBRIDGE_RICHIE_API_CLIENT_SECRET": "richie-client-secret",
     "LMSBRIDGE_RICHIE_REDIRECT_URIS": ["https://richie.local.openedx.io/complete/edx-oauth2/"],
+    "LMSBRIDGE_SP_ENTITY_ID": "https://local.openedx.io/shibboleth",
+    "LMSBRIDGE_SP_ORG_NAME": "Example University",
+    "LMSBRIDGE_SP_ORG_URL": "https://www.example.edu",
+    "LMSBRIDGE_SHIB_PROVIDER_NAME": "Example University",
+    "LMSBRIDGE_SHIB_SLUG": "example",
+    "LMSBRIDGE_SHIB_ATTR_USERNAME": "urn:oid:0.9.2342.19200300.100.1.1",
+    "LMSBRIDGE_SHIB_OTHER_SETTINGS": {"requiredEntitlements": "urn:mace:example"},
 }
 
 
 # Kinds whose values are text somewhere (a string, list items, mapping values).
 TEXT_KINDS = {kind for kind in kinds.PARSERS if kind not in (kinds.BOOLEAN, kinds.INTEGER)}
-HOSTILE_APPS = {"mitxonline": "mitxonline", "keycloak": "oauth2", "richie": "richie", "sso": "oidc"}
+HOSTILE_APPS = {
+    "mitxonline": "mitxonline",
+    "keycloak": "oauth2",
+    "richie": "richie",
+    "sso": "oidc",
+    "shib": "saml",
+    "adfs": "saml",
+}
 
 
 def used_string_keys() -> list[str]:
@@ -206,6 +259,11 @@ def spec(name: str) -> Key:
 
 def with_payload(key: str, payload: str) -> Any:
     kind = spec(key).kind
+    if kind is kinds.XML:
+        # Inside a well-formed document (escaped as XML), so that it reaches the templates.
+        return saml_metadata(
+            HOSTILE_METADATA_ENTITY, "https://adfs.example.com/adfs/ls/", note=payload
+        )
     if kind in (kinds.LIST, kinds.SECRET_LIST, kinds.REGEX_LIST):
         return [payload]
     if kind in (kinds.MAPPING, kinds.JSON_MAPPING):
@@ -275,4 +333,12 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
             assert plan["providers"][1]["other_settings"]["PUBLIC_KEY"] == payload
         if "LMSBRIDGE_RICHIE_API_TOKEN" in accepted:
             assert settings["EDX_API_KEY"] == payload
+        saml = {spec["app"]: spec for spec in plan["saml_providers"]}
+        if "LMSBRIDGE_ADFS_METADATA" in accepted:
+            assert saml["adfs"]["metadata_xml"] == accepted["LMSBRIDGE_ADFS_METADATA"]
+        if "LMSBRIDGE_SHIB_ENTITY_ID" in accepted:
+            assert saml["shib"]["fields"]["entity_id"] == payload
+        if "LMSBRIDGE_SP_ORG_NAME" in accepted:
+            org = plan["saml_configurations"][0]["org_info"]["en-US"]
+            assert org["name"] == payload
     assert build_plan(read_bridge({**PLATFORM, **HOSTILE_BASE, **accepted})).active

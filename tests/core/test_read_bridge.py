@@ -226,7 +226,7 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"LMSBRIDGE_APPS": "x: 1"}, "LMSBRIDGE_APPS", "not a usable app name"),
     ({"LMSBRIDGE_APPS": ["myidp"]}, "LMSBRIDGE_MYIDP_PRESET", "needs a preset"),
     (
-        {"LMSBRIDGE_APPS": ["myidp"], "LMSBRIDGE_MYIDP_PRESET": "saml"},
+        {"LMSBRIDGE_APPS": ["myidp"], "LMSBRIDGE_MYIDP_PRESET": "cas"},
         "LMSBRIDGE_MYIDP_PRESET",
         "unknown preset",
     ),

@@ -1,5 +1,6 @@
 """tutor_lmsbridge.output.saml_probe against the real SAML IdP on loopback, healthy and broken."""
 
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,75 @@ def test_dtds_and_entities_are_refused() -> None:
     bomb = b'<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
     with pytest.raises(ValueError, match="DTD or entities"):
         parse_safely(bomb)
+
+
+@pytest.mark.parametrize("fault", [None, "metadata-expired", "wrong-entity-id"])
+def test_check_probe_command_for_a_saml_app(fault: str | None, tmp_path: Path) -> None:
+    """`tutor lmsbridge check --probe` through the real Tutor for a `saml` app configured with
+    its two keys: OK lines on a healthy IdP, one ERROR line and exit 1 on a broken one."""
+    from ..support.tutor_helpers import run_tutor, set_args
+
+    config = idp_config(tmp_path, sp_metadata_url="http://127.0.0.1:9/unused")
+    config["break"] = ["metadata-expired"] if fault == "metadata-expired" else []
+    root = tmp_path / "tutor"
+    with saml_idp(config, tmp_path) as idp:
+        run_tutor(root, "plugins", "enable", "lmsbridge")
+        entity_id = "https://idp.example.edu/idp/shibboleth" if fault else idp.entity_id
+        keys = {
+            "LMSBRIDGE_APPS": ["uni"],
+            "LMSBRIDGE_UNI_PRESET": "saml",
+            "LMSBRIDGE_UNI_URL": idp.metadata_url,
+            "LMSBRIDGE_UNI_ENTITY_ID": entity_id if fault == "wrong-entity-id" else idp.entity_id,
+        }
+        run_tutor(root, "config", "save", *set_args(keys))
+        result = run_tutor(root, "lmsbridge", "check", "--probe", check=False)
+    lines = result.stdout.splitlines()
+    print(result.stdout)  # the README quotes these lines
+    url = idp.metadata_url
+    assert f"WARNING LMSBRIDGE_UNI_URL: {url} is plain HTTP: Open edX fetches it" in lines[0]
+    assert f"WARNING LMSBRIDGE_UNI: metadata URL {url} is plain HTTP" in result.stdout
+    if fault is None:
+        assert f"OK      LMSBRIDGE_UNI: metadata URL {url} answers SAML metadata" in result.stdout
+        assert (
+            f"OK      LMSBRIDGE_UNI: single sign-on (HTTP-Redirect) at {idp.url}/sso/redirect"
+            in (result.stdout)
+        )
+        assert re.search(
+            r"OK      LMSBRIDGE_UNI: signing certificate CN=.* \(\d+ days left\)", result.stdout
+        )
+        assert lines[-1] == "0 error(s), 2 warning(s)"
+        assert result.returncode == 0
+    else:
+        errors = [line for line in lines if line.startswith("ERROR")]
+        assert len(errors) == 1, result.stdout
+        expected = (
+            "metadata expired: validUntil"
+            if fault == "metadata-expired"
+            else ("not the configured 'https://idp.example.edu/idp/shibboleth'")
+        )
+        assert expected in errors[0]
+        assert lines[-1] == "1 error(s), 2 warning(s)"
+        assert result.returncode == 1
+
+
+def test_inline_metadata_is_checked_as_given(tmp_path: Path) -> None:
+    """METADATA instead of URL: `check --probe` checks the document the operator pasted."""
+    import urllib.request
+
+    from tutor_lmsbridge.output.saml_probe import check_metadata
+
+    config = idp_config(tmp_path, sp_metadata_url="http://127.0.0.1:9/unused")
+    with (
+        saml_idp(config, tmp_path) as idp,
+        urllib.request.urlopen(idp.metadata_url, timeout=TIMEOUT) as answer,  # noqa: S310 - loopback
+    ):
+        xml = answer.read().decode()
+    findings = check_metadata(xml, "inline metadata", idp.entity_id)
+    assert findings[0] == ("ok", f"inline metadata is SAML metadata for {idp.entity_id}")
+    assert "error" not in levels(findings)
+    later = datetime.now(timezone.utc) + timedelta(days=3)
+    assert any(
+        m.startswith("metadata expired")
+        for level, m in check_metadata(xml, "inline metadata", idp.entity_id, later)
+        if level == "error"
+    )

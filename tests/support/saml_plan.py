@@ -1,83 +1,45 @@
-"""The SAML part of an init plan, built by hand in the shape the plugin renders, and the init
-job's Python with init_saml.py included the way the job will include it (after
-init_objects.py's definitions, before run())."""
+"""SAML apps as an operator configures them, and what the plugin makes of them: the init plan
+and the LMS settings (SP private key) the real pipeline computes, for the database and e2e
+tests."""
 
-from pathlib import Path
+from __future__ import annotations
+
 from typing import Any
 
-TASKS = Path(__file__).parents[2] / "tutor_lmsbridge" / "templates" / "lmsbridge" / "tasks" / "lms"
+from tutor_lmsbridge.core.pipeline import plan_for
+from tutor_lmsbridge.core.plan import Plan
+
+from .samples import PLATFORM, sp_private_key
+
+__all__ = ["MARKER", "saml_app", "saml_plan", "sp_private_key"]
+
 MARKER = "lmsbridge_app"
-# edx-platform checks that the Site's "default" SAMLConfiguration is enabled before any
-# SAML login, whatever configuration the provider points to.
-DEFAULT_GATE = "default"
-
-DRIVER = """
-def run_saml() -> None:
-    plan = settings.LMSBRIDGE_INIT_PLAN
-    report = Report()
-    with transaction.atomic():
-        site = Site.objects.get(pk=settings.SITE_ID)
-        ensure_saml(plan, site, report)
-    report.summary()
 
 
-run_saml()
-"""
-
-
-def init_code() -> str:
-    # init_objects.py only defines; the task template calls run() after it.
-    definitions = (TASKS / "init_objects.py").read_text()
-    return definitions + "\n\n" + (TASKS / "init_saml.py").read_text() + DRIVER
-
-
-def saml_plan(
-    lms_url: str, slug: str, idp_slug: str, idp_entity_id: str, metadata_url: str
+def saml_app(
+    app: str,
+    entity_id: str,
+    metadata_url: str | None = None,
+    metadata_xml: str | None = None,
+    **settings: Any,
 ) -> dict[str, Any]:
-    """An init plan with one SP configuration (keys from the settings, by slug), the
-    "default" gate, and one identity provider."""
-    org_info = {"en-US": {"url": lms_url, "displayname": "Open edX", "name": "openedx"}}
-    configuration = {
-        "enabled": True,
-        "entity_id": f"{lms_url}/saml",
-        "org_info": org_info,
-        "other_config": {"SECURITY_CONFIG": {"metadataCacheDuration": 604800}},
+    """The keys of one `saml` app: the two an operator sets for an IdP that publishes its
+    metadata (URL, ENTITY_ID), or METADATA instead of URL; ``settings`` add others by their
+    setting name (``PROVIDER_NAME="..."``)."""
+    prefix = f"LMSBRIDGE_{app.upper()}_"
+    config: dict[str, Any] = {
+        "LMSBRIDGE_APPS": [app],
+        prefix + "PRESET": "saml",
+        prefix + "ENTITY_ID": entity_id,
     }
-    return {
-        "marker": MARKER,
-        "provider_prefix": "oa2",
-        "users": [],
-        "applications": [],
-        "tokens": [],
-        "providers": [],
-        "saml_configurations": [
-            {**configuration, "slug": slug},
-            {**configuration, "slug": DEFAULT_GATE},
-        ],
-        "saml_providers": [
-            {
-                "slug": idp_slug,
-                "name": "Example University",
-                "enabled": True,
-                "visible": True,
-                "configuration": slug,
-                "entity_id": idp_entity_id,
-                "metadata_source": metadata_url,
-                "attributes": {
-                    "attr_user_permanent_id": "urn:oid:0.9.2342.19200300.100.1.1",
-                    "attr_full_name": "urn:oid:2.16.840.1.113730.3.1.241",
-                    "attr_first_name": "urn:oid:2.5.4.42",
-                    "attr_last_name": "urn:oid:2.5.4.4",
-                    "attr_username": "urn:oid:0.9.2342.19200300.100.1.1",
-                    "attr_email": "urn:oid:0.9.2342.19200300.100.1.3",
-                },
-                "skip_hinted_login_dialog": True,
-                "skip_registration_form": True,
-                "skip_email_verification": True,
-                "send_to_registration_first": False,
-                "sync_learner_profile_data": True,
-                "enable_sso_id_verification": False,
-                "other_settings": {MARKER: idp_slug},
-            }
-        ],
-    }
+    if metadata_url is not None:
+        config[prefix + "URL"] = metadata_url
+    if metadata_xml is not None:
+        config[prefix + "METADATA"] = metadata_xml
+    config.update({prefix + name: value for name, value in settings.items()})
+    return config
+
+
+def saml_plan(config: dict[str, Any], key: str | None = None) -> Plan:
+    """The plan of ``config`` on the sample platform, with the SP key ``key``."""
+    return plan_for({**PLATFORM, "LMSBRIDGE_SP_PRIVATE_KEY": key or sp_private_key(), **config})

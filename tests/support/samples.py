@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
+from xml.sax.saxutils import escape
 
 PLATFORM: dict[str, Any] = {
     "LMS_HOST": "local.openedx.io",
     "CMS_HOST": "studio.local.openedx.io",
     "ENABLE_HTTPS": False,
+    "PLATFORM_NAME": "My Open edX",  # Tutor's default
     "LMSBRIDGE_SECRET_SEED": "seed-for-tests-0123456789abcdef-0123456789",
 }
 
@@ -48,6 +51,66 @@ KEYCLOAK: dict[str, Any] = {
     "LMSBRIDGE_KEYCLOAK_OTHER_SETTINGS": {"PUBLIC_KEY": "MIIBIjANBgkq"},
 }
 
+
+# A Shibboleth IdP that publishes its metadata: the two keys an operator sets.
+SHIB: dict[str, Any] = {
+    "LMSBRIDGE_APPS": ["shib"],
+    "LMSBRIDGE_SHIB_PRESET": "saml",
+    "LMSBRIDGE_SHIB_URL": "https://idp.example.edu/idp/shibboleth",
+    "LMSBRIDGE_SHIB_ENTITY_ID": "https://idp.example.edu/idp/shibboleth",
+}
+
+
+QUOTE = {'"': "&quot;"}
+
+
+@lru_cache(maxsize=4)
+def sp_private_key(name: str = "sp") -> str:
+    """A fresh RSA key for the SAML SP, in the form Tutor's rsa_private_key filter gives
+    (PKCS#1 PEM); one per name and process (no key material in the repository)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def saml_metadata(
+    entity_id: str, sso_url: str, certificate: str = "MIIBdummy", note: str = ""
+) -> str:
+    """An IdP's metadata document, as ADFS or Entra ID let admins download it (``note`` is
+    carried as text, escaped)."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"\n'
+        '    xmlns:ds="http://www.w3.org/2000/09/xmldsig#"\n'
+        f'    entityID="{escape(entity_id, QUOTE)}">\n'
+        "  <md:IDPSSODescriptor\n"
+        '      protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">\n'
+        f"    <md:Extensions>{escape(note)}</md:Extensions>\n"
+        '    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>\n'
+        f"      <ds:X509Certificate>{certificate}</ds:X509Certificate>\n"
+        "    </ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n"
+        '    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"\n'
+        f'        Location="{escape(sso_url, QUOTE)}"/>\n'
+        "  </md:IDPSSODescriptor>\n"
+        "</md:EntityDescriptor>\n"
+    )
+
+
+# An ADFS server whose metadata the operator pasted (no URL).
+ADFS: dict[str, Any] = {
+    "LMSBRIDGE_APPS": ["adfs"],
+    "LMSBRIDGE_ADFS_PRESET": "saml",
+    "LMSBRIDGE_ADFS_ENTITY_ID": "http://adfs.example.com/adfs/services/trust",
+    "LMSBRIDGE_ADFS_METADATA": saml_metadata(
+        "http://adfs.example.com/adfs/services/trust", "https://adfs.example.com/adfs/ls/"
+    ),
+}
 
 RICHIE: dict[str, Any] = {
     "LMSBRIDGE_APPS": ["richie"],

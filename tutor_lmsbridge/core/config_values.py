@@ -33,13 +33,13 @@ from .url_values import parse_base_url
 from .vocabulary import APP_NAME_RE
 
 
-def parse(name: str, spec: Key, raw: Any) -> Any:
+def parse(name: str, spec: Key, raw: Any, allow_query: bool = False) -> Any:
     """``raw`` (what YAML produced, or a default) as the typed value of key ``name``."""
     if spec.kind in (kinds.URL, kinds.ENDPOINT):
         if kinds.is_unset(raw):
             return None
         url = kinds.text(name, raw, spec.rules).strip()
-        base = parse_base_url(name, url)
+        base = parse_base_url(name, url, allow_query)
         return base if spec.kind is kinds.URL else url
     return kinds.PARSERS[spec.kind](name, raw, spec.rules)
 
@@ -57,7 +57,8 @@ class ConfigValues:
         """A Tutor core value (LMS_HOST, ENABLE_HTTPS...), read without validation."""
         return self._config.get(name)
 
-    def get(self, setting: str) -> Any:
+    def get(self, setting: str, platform: Platform | None = None) -> Any:
+        """A global key's typed value; a derived default needs the ``platform``."""
         spec = GLOBAL_BY_SETTING[setting]
         name = spec.name()
         raw = self._config.get(name)
@@ -66,7 +67,12 @@ class ConfigValues:
                 raise ConfigError(
                     name, "is not set", "run tutor config save, which generates it", None
                 )
-            raw = spec.default
+            if isinstance(spec.default, Derived):
+                if platform is None:  # a programming error: the reader must pass it
+                    raise KeyError(f"{setting} has a derived default: give the platform")
+                raw = spec.default.compute(GlobalView(self, platform))
+            else:
+                raw = spec.default
         return parse(name, spec, raw)
 
     def app(self, name: str, preset: Preset, platform: Platform, seed: str) -> AppValues:
@@ -111,6 +117,23 @@ def _unknown(name: str, candidates: list[str]) -> ConfigError:
     return ConfigError(name, "no such key", "check the README's key tables, or remove it", "")
 
 
+class GlobalView:
+    """What a global key's derived default may look at (the AppView protocol, with no app)."""
+
+    name = ""
+    seed = ""
+
+    def __init__(self, values: ConfigValues, platform: Platform) -> None:
+        from .presets import Preset
+
+        self.values = values
+        self.platform = platform
+        self.preset = Preset("", "", identity_provider=False, api_client=False)
+
+    def get(self, setting: str) -> Any:
+        return self.values.get(setting, self.platform)
+
+
 class AppValues:
     """The keys of one connected app, typed, with the catalog's defaults."""
 
@@ -143,12 +166,15 @@ class AppValues:
         if kinds.is_unset(raw):
             default = spec.default
             if isinstance(default, Required):
-                example = spec.rules.example or None
-                raise ConfigError(
-                    name, f"app {show_value(self.name)} has no {setting}", "set it", example
-                )
-            raw = default.compute(self) if isinstance(default, Derived) else default
-        value = parse(name, spec, raw)
+                if default.unless is None or not default.unless(self):
+                    example = spec.rules.example or None
+                    raise ConfigError(
+                        name, f"app {show_value(self.name)} has no {setting}", "set it", example
+                    )
+                raw = None
+            else:
+                raw = default.compute(self) if isinstance(default, Derived) else default
+        value = parse(name, spec, raw, allow_query=self.preset.protocol == "saml")
         self._cache[setting] = value
         return value
 

@@ -19,6 +19,7 @@ class Platform(NamedTuple):
 
     lms_host: str
     https: bool
+    name: str = "Open edX"  # Tutor's PLATFORM_NAME
 
     def lms_url(self, dev: bool = False) -> str:
         if dev:
@@ -26,8 +27,28 @@ class Platform(NamedTuple):
         return f"{'https' if self.https else 'http'}://{self.lms_host}"
 
 
+class SamlIdp(NamedTuple):
+    """A SAML identity provider: where its metadata comes from and how its attributes map."""
+
+    entity_id: str
+    metadata_url: str  # exactly as given ("" when the metadata is inline)
+    metadata_xml: str  # the inline metadata ("" when it comes from metadata_url)
+    attributes: dict[str, str]  # SAMLProviderConfig field (attr_*) -> SAML attribute name
+
+
+class SamlServiceProvider(NamedTuple):
+    """Open edX as a SAML service provider (one for the LMS Site, configuration "default")."""
+
+    entity_id: str
+    org_name: str
+    org_url: str
+    private_key: str  # PKCS#8 body: the LMS settings only
+    certificate: str  # base64 DER: public, in the SAMLConfiguration row and the credentials
+
+
 class IdentityProvider(NamedTuple):
-    """Direction A: Open edX logs learners in through this app (a social-auth backend)."""
+    """Direction A: Open edX logs learners in through this app (a social-auth backend, or
+    edx-platform's SAML backend for a SAML identity provider)."""
 
     backend: Backend
     requirement: str  # "" when the backend already ships in the image
@@ -41,16 +62,24 @@ class IdentityProvider(NamedTuple):
     visible: bool
     flags: dict[str, bool]  # presets.PROVIDER_FLAGS
     other_settings: dict[str, Any]
+    saml: SamlIdp | None = None  # a SAML identity provider (no client to paste)
 
     @property
     def ready(self) -> bool:
         """False until the client exists on Open edX's side: generated, or pasted from the
-        external app."""
-        return bool(self.client_id and self.client_secret)
+        external app (SAML needs none)."""
+        return self.saml is not None or bool(self.client_id and self.client_secret)
 
     @property
     def login_path(self) -> str:
+        if self.saml is not None:
+            return f"/auth/login/{self.backend.name}/?auth_entry=login&idp={self.slug}"
         return f"/auth/login/{self.backend.name}/?auth_entry=login"
+
+    @property
+    def provider_id(self) -> str:
+        """edx-platform's id of the provider: saml-<slug> or oa2-<backend>."""
+        return f"saml-{self.slug}" if self.saml is not None else f"oa2-{self.backend.name}"
 
 
 class ApiClient(NamedTuple):
@@ -108,6 +137,7 @@ class Bridge(NamedTuple):
     registration_fields: dict[str, str]
     companion_requirement: str = ""
     warnings: tuple[tuple[str, str], ...] = ()  # (key, what to do)
+    saml_sp: SamlServiceProvider | None = None  # when a SAML identity provider is connected
     # Every secret value read (the catalog's secret kinds), longest first: for masking.
     secrets: tuple[str, ...] = ()
 

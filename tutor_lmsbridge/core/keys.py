@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from . import value_types as kinds
 from .connected_apps import PREFIX as PREFIX
 from .derived_secrets import derive_secret
-from .presets import BACKENDS, COMPANION_AUTH_REQUIREMENT, PROVIDER_FLAGS, Preset
+from .presets import BACKENDS, COMPANION_AUTH_REQUIREMENT, PROVIDER_FLAGS, SAML_ATTRIBUTES, Preset
 from .value_types import Kind, Rules
 from .vocabulary import (
     BACKEND_NAME_RE,
@@ -56,9 +56,11 @@ class Derived(NamedTuple):
 
 
 class Required(NamedTuple):
-    """No default: the key must be set (``example`` shows an accepted value)."""
+    """No default: the key must be set (``example`` shows an accepted value), unless
+    ``unless`` says the app does without it (its value is then unset)."""
 
     doc: str = "required"
+    unless: Callable[[AppView], bool] | None = None
 
 
 def _all(_preset: Preset) -> bool:
@@ -84,6 +86,24 @@ def _identity(preset: Preset) -> bool:
     return preset.identity_provider
 
 
+def _oauth_identity(preset: Preset) -> bool:
+    """Direction A through an OAuth2/OIDC backend (a client id and secret, a backend name)."""
+    return preset.identity_provider and preset.protocol != "saml"
+
+
+def _saml(preset: Preset) -> bool:
+    return preset.protocol == "saml"
+
+
+def _not_saml(preset: Preset) -> bool:
+    return preset.protocol != "saml"
+
+
+def _inline_metadata(app: AppView) -> bool:
+    """A SAML app may give its IdP's metadata inline (METADATA) instead of a URL."""
+    return app.preset.protocol == "saml" and bool(app.get("METADATA"))
+
+
 def _endpoints_or_generic(preset: Preset) -> bool:
     return preset.protocol in ("endpoints", "generic")
 
@@ -102,6 +122,12 @@ def _service_token(preset: Preset) -> bool:
 
 def _catalog(preset: Preset) -> bool:
     return preset.catalog
+
+
+def _default_slug(app: AppView) -> str:
+    if app.preset.protocol == "saml":
+        return app.name  # the provider id is then saml-<app>
+    return str(app.get("BACKEND"))[:30]
 
 
 def _default_backend(app: AppView) -> str:
@@ -148,6 +174,8 @@ def _login_client(purpose: str) -> Derived:
 
 
 _CREDENTIAL = Rules(CREDENTIAL_RE, "1-255 printable characters without spaces", example="abc123")
+# SAML entity ids and attribute names: URIs (URLs, URNs), so printable without spaces.
+_PRINTABLE = r"[\x21-\x7e]+"
 _URL = Rules(example="https://app.example.com")
 _BOOL = Rules(example="true")
 
@@ -235,6 +263,45 @@ GLOBAL_KEYS: tuple[Key, ...] = (
             example="$(openssl rand -hex 24)",
         ),
     ),
+    Key(
+        "SP_ENTITY_ID",
+        kinds.TEXT,
+        "SAML apps: Open edX's entity id as a SAML service provider",
+        Derived(lambda app: app.platform.lms_url() + "/saml", "``<LMS URL>/saml``"),
+        per_app=False,
+        rules=Rules(
+            _PRINTABLE,
+            "printable characters without spaces",
+            max_length=255,
+            example="https://lms.example.com/saml",
+        ),
+    ),
+    Key(
+        "SP_ORG_NAME",
+        kinds.TEXT,
+        "SAML apps: the organisation named in Open edX's SP metadata",
+        Derived(lambda app: app.platform.name, "Tutor's ``PLATFORM_NAME``"),
+        per_app=False,
+        rules=Rules(max_length=255, example="Example University"),
+    ),
+    Key(
+        "SP_ORG_URL",
+        kinds.ENDPOINT,
+        "SAML apps: the organisation's URL in Open edX's SP metadata",
+        Derived(lambda app: app.platform.lms_url(), "the LMS URL"),
+        per_app=False,
+        rules=_URL,
+    ),
+    Key(
+        "SP_PRIVATE_KEY",
+        kinds.PRIVATE_KEY,
+        "SAML apps: the SP's RSA key (its certificate derives from it); only in the LMS "
+        "settings, never in the database. Unset it to rotate",
+        Required("generated (kept in ``config.yml``)"),
+        per_app=False,
+        generator="{{ 2048|rsa_private_key }}",
+        rules=Rules(chars="unset it to have Tutor generate a new one", example=""),
+    ),
 )
 
 _FLAG_KEYS = tuple(
@@ -263,8 +330,9 @@ APP_KEYS: tuple[Key, ...] = (
     Key(
         "URL",
         kinds.URL,
-        "the app's URL as browsers reach it (``oidc``: the issuer)",
-        Required(),
+        "the app's URL as browsers reach it (``oidc``: the issuer; ``saml``: the IdP's metadata "
+        "URL, query allowed)",
+        Required("required (``saml``: or ``METADATA``)", unless=_inline_metadata),
         rules=_URL,
     ),
     Key(
@@ -272,6 +340,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.URL,
         "the app's URL as the LMS container reaches it (token, user info, JWKS, sync)",
         Derived(lambda app: str(app.get("URL")), "``URL``"),
+        _not_saml,
         rules=_URL,
     ),
     Key(
@@ -279,6 +348,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.ENDPOINT,
         "added to Open edX's ``IDA_LOGOUT_URI_LIST``",
         Derived(lambda app: str(app.get("URL")) + app.preset.logout_path, "``<URL>/logout``"),
+        _not_saml,
         rules=_URL,
     ),
     Key(
@@ -294,7 +364,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "the OAuth2 client Open edX logs in with, as registered at the app (or identity provider)",
         _login_client("login-client-id"),
-        _identity,
+        _oauth_identity,
         _CREDENTIAL,
     ),
     Key(
@@ -302,7 +372,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.SECRET,
         "its secret (set both or neither)",
         _login_client("login-client-secret"),
-        _identity,
+        _oauth_identity,
         _CREDENTIAL,
     ),
     Key(
@@ -310,7 +380,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "social-auth backend name; the provider id is ``oa2-<BACKEND>``",
         Derived(_default_backend, "``ol-oauth2`` (MITx), the app name (``oidc``), else required"),
-        _identity,
+        _oauth_identity,
         Rules(BACKEND_NAME_RE, "lowercase letters, digits, - and _", max_length=50, example="sso"),
     ),
     Key(
@@ -344,8 +414,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key(
         "SLUG",
         kinds.TEXT,
-        "provider slug",
-        Derived(lambda app: str(app.get("BACKEND"))[:30], "the backend name"),
+        "provider slug (``saml``: the provider id is ``saml-<SLUG>``)",
+        Derived(_default_slug, "the backend name (``saml``: the app name)"),
         _identity,
         Rules(SLUG_RE, "lowercase letters, digits, - and _", max_length=30, example="sso"),
     ),
@@ -354,7 +424,8 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.BOOLEAN,
         "show a button on Open edX's login page",
         Derived(
-            lambda app: app.preset.login_button, "``true`` (``oidc``, ``oauth2``), else ``false``"
+            lambda app: app.preset.login_button,
+            "``true`` (``oidc``, ``oauth2``, ``saml``), else ``false``",
         ),
         _identity,
         _BOOL,
@@ -430,9 +501,48 @@ APP_KEYS: tuple[Key, ...] = (
         Rules(CLAIM_RE, "a claim name", example="upn"),
     ),
     Key(
+        "ENTITY_ID",
+        kinds.TEXT,
+        "the IdP's entity id, exactly as its metadata gives it",
+        Required(),
+        _saml,
+        Rules(
+            _PRINTABLE,
+            "printable characters without spaces",
+            max_length=255,
+            example="https://idp.example.edu/idp/shibboleth",
+        ),
+    ),
+    Key(
+        "METADATA",
+        kinds.XML,
+        "the IdP's metadata as XML, for an IdP that publishes no URL (instead of ``URL``; "
+        "not refreshed: set it again when the IdP's certificate changes)",
+        "",
+        _saml,
+        Rules(max_length=1 << 20, example='"$(cat idp-metadata.xml)"'),
+    ),
+    *(
+        Key(
+            f"ATTR_{field.upper()}",
+            kinds.TEXT,
+            f"the SAML attribute {what} comes from",
+            default,
+            _saml,
+            Rules(
+                _PRINTABLE,
+                "an attribute name (a URN or URI)",
+                max_length=128,
+                example=default,
+            ),
+        )
+        for field, what, default in SAML_ATTRIBUTES
+    ),
+    Key(
         "OTHER_SETTINGS",
         kinds.JSON_MAPPING,
-        "further backend settings in ``other_settings`` (JSON types kept)",
+        "further backend settings in ``other_settings`` (JSON types kept; ``saml``: the "
+        "provider's, e.g. ``requiredEntitlements``)",
         {},
         _identity,
         Rules(example="{JWT_LEEWAY: 30}"),
@@ -587,6 +697,7 @@ APP_KEYS: tuple[Key, ...] = (
 GLOBAL_BY_SETTING: dict[str, Key] = {key.setting: key for key in GLOBAL_KEYS}
 APP_BY_SETTING: dict[str, Key] = {key.setting: key for key in APP_KEYS}
 SEED_KEY = GLOBAL_BY_SETTING["SECRET_SEED"].name()
+SP_KEY = GLOBAL_BY_SETTING["SP_PRIVATE_KEY"].name()
 # The first word of every global key: an app with such a name would have ambiguous keys.
 RESERVED_APP_NAMES = frozenset(key.setting.split("_")[0].lower() for key in GLOBAL_KEYS)
 

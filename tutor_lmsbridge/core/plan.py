@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .connected_apps import Bridge, ConnectedApp
+from .connected_apps import Bridge, ConnectedApp, IdentityProvider
 from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
@@ -95,6 +95,78 @@ class ProviderConfig(NamedTuple):
         }
 
 
+# The SAMLConfiguration the plugin manages: the Site's "default" one, which edx-platform also
+# requires to be enabled before any SAML login, and which a provider whose configuration is
+# left empty uses (always its current row: no foreign key to re-point after a change).
+SAML_CONFIGURATION_SLUG = "default"
+# python3-saml options (SAMLConfiguration.other_config_str): edx-platform's defaults, and no
+# requested AuthnContext, which ADFS and Entra ID refuse when the learner signed in otherwise
+# than with a password (MFA, Windows integrated authentication).
+SAML_SP_OTHER_CONFIG: dict[str, Any] = {
+    "SECURITY_CONFIG": {
+        "metadataCacheDuration": 604800,
+        "signMetadata": False,
+        "requestedAuthnContext": False,
+    }
+}
+
+
+class SamlConfiguration(NamedTuple):
+    """Open edX's SAML service provider: a third_party_auth SAMLConfiguration row. Its
+    private key stays empty (edx reads SOCIAL_AUTH_SAML_SP_PRIVATE_KEY); its public_key holds
+    the certificate, so that a key rotation is one new history row."""
+
+    slug: str
+    entity_id: str
+    public_key: str
+    org_info: dict[str, dict[str, str]]
+    other_config: dict[str, Any]
+    enabled: bool = True
+
+
+class SamlProvider(NamedTuple):
+    """A third_party_auth SAMLProviderConfig row (provider id saml-<slug>)."""
+
+    app: str
+    slug: str
+    name: str
+    visible: bool
+    flags: dict[str, bool]  # PROVIDER_FLAGS
+    entity_id: str
+    metadata_source: str  # the metadata URL ("" for inline metadata)
+    metadata_xml: str  # inline metadata, stored by the init job with edx's own parser
+    attributes: dict[str, str]  # attr_* fields
+    other_settings: dict[str, Any]
+    enabled: bool = True
+
+    @property
+    def provider_id(self) -> str:
+        return f"saml-{self.slug}"
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "app": self.app,
+            "provider_id": self.provider_id,
+            "slug": self.slug,
+            "fields": {
+                "enabled": self.enabled,
+                "name": self.name,
+                "visible": self.visible,
+                **self.flags,
+                # edx's SAML default is True; the account is created with the mapped
+                # attributes (skip_registration_form) rather than sent to a form.
+                "send_to_registration_first": False,
+                "entity_id": self.entity_id,
+                "metadata_source": self.metadata_source,
+                # Inline metadata is not fetched by Open edX's periodic pull.
+                "automatic_refresh_enabled": not self.metadata_xml,
+                **self.attributes,
+            },
+            "metadata_xml": self.metadata_xml,
+            "other_settings": self.other_settings,
+        }
+
+
 class CompanionRedirect(NamedTuple):
     """openedx-companion-auth's MITX_REDIRECT_* settings."""
 
@@ -120,6 +192,7 @@ class LmsSettings(NamedTuple):
     cross_domain_csrf: dict[str, str] | None  # {"name", "domain"} of the CSRF cookie
     edx_api_key: str | None  # EDX_API_KEY, checked against Richie's X-Edx-Api-Key
     richie_url: str | None  # where /richie/<path> on the LMS redirects
+    saml_sp_private_key: str = ""  # SOCIAL_AUTH_SAML_SP_PRIVATE_KEY (slug "default")
 
 
 class CourseSync(NamedTuple):
@@ -140,6 +213,8 @@ class Plan(NamedTuple):
     lms: LmsSettings
     course_sync: tuple[CourseSync, ...]
     requirements: tuple[str, ...]
+    saml_configurations: tuple[SamlConfiguration, ...] = ()
+    saml_providers: tuple[SamlProvider, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -168,6 +243,8 @@ class Plan(NamedTuple):
             "applications": [],
             "tokens": [],
             "providers": [],
+            "saml_configurations": [],
+            "saml_providers": [],
         }
 
     def init_data(self) -> dict[str, Any]:
@@ -182,6 +259,8 @@ class Plan(NamedTuple):
             ],
             "tokens": [t._asdict() for t in self.tokens],
             "providers": [p.row() for p in self.providers],
+            "saml_configurations": [c._asdict() for c in self.saml_configurations],
+            "saml_providers": [p.row() for p in self.saml_providers],
         }
 
     def verify_data(self) -> dict[str, Any]:
@@ -200,6 +279,7 @@ def build_plan(bridge: Bridge) -> Plan:
     apps = bridge.apps
     clients = [(app, app.client) for app in apps if app.client is not None]
     ready = [(app, app.provider) for app in apps if app.provider is not None and app.provider.ready]
+    oauth = [(app, p) for app, p in ready if p.saml is None]
     users = tuple(ServiceUser(app.name, c.service_username, c.service_email) for app, c in clients)
     applications = tuple(
         OAuthApplication(
@@ -236,7 +316,7 @@ def build_plan(bridge: Bridge) -> Plan:
             other_settings={**p.other_settings, MANAGED_MARKER: app.name},
             backend_class=p.backend.class_path,
         )
-        for app, p in ready
+        for app, p in oauth
     )
     return Plan(
         bridge=bridge,
@@ -256,6 +336,41 @@ def build_plan(bridge: Bridge) -> Plan:
             if app.catalog is not None and app.catalog.sync and app.catalog.sync_secrets
         ),
         requirements=_requirements(bridge),
+        saml_configurations=_saml_configurations(bridge),
+        saml_providers=tuple(_saml_provider(app.name, p) for app, p in ready if p.saml),
+    )
+
+
+def _saml_configurations(bridge: Bridge) -> tuple[SamlConfiguration, ...]:
+    sp = bridge.saml_sp
+    if sp is None:
+        return ()
+    org = {"url": sp.org_url, "displayname": sp.org_name, "name": sp.org_name}
+    return (
+        SamlConfiguration(
+            slug=SAML_CONFIGURATION_SLUG,
+            entity_id=sp.entity_id,
+            public_key=sp.certificate,
+            org_info={"en-US": org},
+            other_config=SAML_SP_OTHER_CONFIG,
+        ),
+    )
+
+
+def _saml_provider(app: str, provider: IdentityProvider) -> SamlProvider:
+    idp = provider.saml
+    assert idp is not None
+    return SamlProvider(
+        app=app,
+        slug=provider.slug,
+        name=provider.title,
+        visible=provider.visible,
+        flags=provider.flags,
+        entity_id=idp.entity_id,
+        metadata_source=idp.metadata_url,
+        metadata_xml=idp.metadata_xml,
+        attributes=idp.attributes,
+        other_settings={**provider.other_settings, MANAGED_MARKER: app},
     )
 
 
@@ -274,7 +389,7 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
         allow_public_account_creation=bridge.allow_public_account_creation,
         skip_email_validation=bridge.skip_email_validation,
         backend_classes=list(_unique(p.backend.class_path for _, p in ready)),
-        oauth_secrets={p.backend.name: p.client_secret for _, p in ready},
+        oauth_secrets={p.backend.name: p.client_secret for _, p in ready if p.saml is None},
         logout_urls=list(_unique(app.logout_url for app in bridge.apps)),
         registration_fields=dict(sorted(bridge.registration_fields.items())),
         redirect=redirect,
@@ -289,6 +404,7 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
         else None,
         edx_api_key=catalogs[0].catalog.api_token if catalogs and catalogs[0].catalog else None,
         richie_url=str(catalogs[0].url) if catalogs else None,
+        saml_sp_private_key=bridge.saml_sp.private_key if bridge.saml_sp else "",
     )
 
 

@@ -35,6 +35,11 @@ def oidc_backend(name: str) -> Backend:
     return Backend(name, f"{OIDC_BACKEND_MODULE}.{class_name}", OPENEDX_PLUGIN_PATH)
 
 
+# edx-platform's own SAML backend (in the image): every SAML identity provider goes through it,
+# each as a SAMLProviderConfig row with its own slug (the provider id is "saml-<slug>").
+SAML_BACKEND = Backend("tpa-saml", "common.djangoapps.third_party_auth.saml.SAMLAuthBackend", "")
+
+
 BACKENDS: dict[str, Backend] = {
     backend.name: backend
     for backend in (
@@ -47,6 +52,25 @@ BACKENDS: dict[str, Backend] = {
         ),
     )
 }
+
+# eduPerson / inetOrgPerson attribute names (OIDs), as Shibboleth and InCommon IdPs release
+# them; ADFS and Entra ID send claim URIs instead (the README's recipes set those).
+EPPN = "urn:oid:1.3.6.1.4.1.5923.1.1.1.6"  # eduPersonPrincipalName: persistent, scoped
+MAIL = "urn:oid:0.9.2342.19200300.100.1.3"
+DISPLAY_NAME = "urn:oid:2.16.840.1.113730.3.1.241"
+GIVEN_NAME = "urn:oid:2.5.4.42"
+SURNAME = "urn:oid:2.5.4.4"
+# SAMLProviderConfig's attr_<field> columns the plugin always sets (each LMSBRIDGE_<APP>_ATTR_
+# <FIELD>): edx-platform's own lookup of a blank one does not work with social-auth-core 4.8,
+# which passes a tuple of candidate names where edx expects one.
+SAML_ATTRIBUTES = (
+    ("user_permanent_id", "the learner's permanent id (the account link)", EPPN),
+    ("username", "Open edX's suggested username", EPPN),
+    ("email", "the learner's email", MAIL),
+    ("full_name", "the learner's full name", DISPLAY_NAME),
+    ("first_name", "the learner's first name", GIVEN_NAME),
+    ("last_name", "the learner's last name", SURNAME),
+)
 
 # OAuth2ProviderConfig's booleans the plugin manages, each LMSBRIDGE_<APP>_<FLAG> (true by
 # default, as in the manual procedure). VISIBLE is separate: its default depends on the preset.
@@ -63,8 +87,9 @@ PROVIDER_FLAGS = (
 #: - "endpoints": one of the preset's backends, fed AUTHORIZATION_URL, ACCESS_TOKEN_URL and
 #:   API_ROOT (the MITx apps' ol-oauth2 / mitxpro-oauth2);
 #: - "generic": any python-social-auth OAuth2 backend class the operator names;
-#: - "oidc": OpenID Connect discovery, through the plugin's per-app backend class.
-Protocol = Literal["", "endpoints", "generic", "oidc"]
+#: - "oidc": OpenID Connect discovery, through the plugin's per-app backend class;
+#: - "saml": a SAML 2.0 identity provider, through edx-platform's own tpa-saml backend.
+Protocol = Literal["", "endpoints", "generic", "oidc", "saml"]
 
 
 class Preset(NamedTuple):
@@ -137,6 +162,16 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         login_button=True,
         doc="any OpenID Connect provider (Keycloak, Entra ID, Okta, Google, Auth0): "
         "configured from its discovery document",
+    ),
+    Preset(
+        name="saml",
+        title="University login",
+        identity_provider=True,
+        api_client=False,
+        protocol="saml",
+        login_button=True,
+        doc="any SAML 2.0 identity provider (Shibboleth/InCommon, ADFS, Entra ID): "
+        "configured from its metadata",
     ),
     Preset(
         name="richie",

@@ -22,6 +22,7 @@ from .presets import PRESETS, Preset
 from .read_catalog import check_catalogs, read_catalog
 from .read_client import read_client
 from .read_provider import check_unique_backends, read_provider
+from .read_saml import check_unique_saml, read_saml_provider, read_service_provider
 from .vocabulary import (
     ALWAYS_ALLOWED_PATHS,
     APP_NAME_RE,
@@ -30,7 +31,7 @@ from .vocabulary import (
 )
 
 # Tutor core values the model reads.
-PLATFORM_KEYS = ("LMS_HOST", "ENABLE_HTTPS")
+PLATFORM_KEYS = ("LMS_HOST", "ENABLE_HTTPS", "PLATFORM_NAME")
 
 
 def read_bridge(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESETS) -> Bridge:
@@ -51,7 +52,13 @@ def read_bridge(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESE
         secrets.extend(app_values.secrets())
     connected = tuple(apps)
     check_unique_backends(connected)
+    check_unique_saml(connected)
     check_catalogs(platform, connected, warnings)
+    saml_sp = None
+    if any(app.provider is not None and app.provider.saml for app in connected):
+        saml_sp = read_service_provider(values, platform)
+        secrets.append(values.get("SP_PRIVATE_KEY", platform))
+        secrets.append(saml_sp.private_key)
     return Bridge(
         platform=platform,
         apps=connected,
@@ -64,6 +71,7 @@ def read_bridge(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESE
         companion_requirement=values.get("COMPANION_AUTH_REQUIREMENT"),
         warnings=tuple(warnings),
         secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
+        saml_sp=saml_sp,
     )
 
 
@@ -71,7 +79,12 @@ def _read_platform(values: ConfigValues) -> Platform:
     lms_host = values.platform("LMS_HOST")
     if not isinstance(lms_host, str) or not lms_host:
         raise ConfigError("LMS_HOST", "is not set", "set Tutor's LMS_HOST", "lms.example.com")
-    return Platform(lms_host=lms_host, https=bool(values.platform("ENABLE_HTTPS")))
+    name = values.platform("PLATFORM_NAME")
+    return Platform(
+        lms_host=lms_host,
+        https=bool(values.platform("ENABLE_HTTPS")),
+        name=name if isinstance(name, str) and name.strip() else "Open edX",
+    )
 
 
 def _read_app_names(values: ConfigValues) -> tuple[str, ...]:
@@ -112,6 +125,8 @@ def _read_preset(values: ConfigValues, presets: Mapping[str, Preset], name: str)
 
 def _read_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedApp:
     preset = values.preset
+    if preset.protocol == "saml":
+        return _read_saml_app(values, warnings)
     url = values.get("URL")
     if values.platform.https and url.scheme == "http":
         raise ConfigError(
@@ -135,6 +150,21 @@ def _read_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedAp
         provider=provider,
         client=read_client(values) if wants_client else None,
         catalog=read_catalog(values) if preset.catalog else None,
+    )
+
+
+def _read_saml_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedApp:
+    """A SAML identity provider: the LMS fetches its metadata itself (no internal URL) and
+    the browser only visits its single sign-on page (no logout URL for Open edX to call)."""
+    provider, url = read_saml_provider(values, warnings)
+    return ConnectedApp(
+        name=values.name,
+        preset=values.preset,
+        url=url,
+        internal_url=url,
+        logout_url="",
+        provider=provider,
+        client=None,
     )
 
 

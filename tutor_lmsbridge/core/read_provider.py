@@ -182,8 +182,8 @@ def _oidc_settings(values: AppValues) -> dict[str, Any]:
 def check_unique_backends(apps: tuple[ConnectedApp, ...]) -> None:
     seen: dict[str, str] = {}
     for app in apps:
-        if app.provider is None:
-            continue
+        if app.provider is None or app.provider.saml is not None:
+            continue  # SAML providers share edx's tpa-saml backend, keyed on their slug
         backend = app.provider.backend.name
         if backend in seen:
             raise ConfigError(

@@ -41,8 +41,10 @@ class BaseUrl(NamedTuple):
         return f"{self}{path}"
 
 
-def parse_base_url(key: str, value: object) -> BaseUrl:
-    """Parse ``value`` as an absolute http(s) URL, or raise a ConfigError naming ``key``."""
+def parse_base_url(key: str, value: object, allow_query: bool = False) -> BaseUrl:
+    """Parse ``value`` as an absolute http(s) URL, or raise a ConfigError naming ``key``.
+    ``allow_query``: a query is accepted (and left out of the BaseUrl), for document URLs
+    such as a SAML metadata URL."""
     fix = "give an absolute http(s) URL without query"
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(key, f"expected a URL, got {show_value(value)}", fix, EXAMPLE)
@@ -61,7 +63,7 @@ def parse_base_url(key: str, value: object) -> BaseUrl:
     host = parts.hostname or ""
     if not _HOST_RE.match(host) or parts.username or parts.password:
         raise ConfigError(key, f"{show_value(text)} has no valid host name", fix, EXAMPLE)
-    if parts.query or parts.fragment:
+    if (parts.query and not allow_query) or parts.fragment:
         raise ConfigError(
             key, f"{show_value(text)} must not have a query or fragment", fix, EXAMPLE
         )

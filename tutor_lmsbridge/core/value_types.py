@@ -41,6 +41,8 @@ REGEX_LIST = Kind("regex list", literal=False)
 MAPPING = Kind("mapping", literal=False)
 JSON_MAPPING = Kind("JSON mapping", literal=False)
 SWITCH = Kind("boolean or app name", literal=False)
+XML = Kind("XML", literal=True)  # a document on several lines (SAML metadata)
+PRIVATE_KEY = Kind("RSA private key (PEM)", literal=True, secret=True)
 
 
 class Rules(NamedTuple):
@@ -232,6 +234,57 @@ def json_mapping(key: str, value: Any, rules: Rules) -> dict[str, Any]:
     return _json_object(key, value)
 
 
+# What a multi-line document may contain: tabs and line breaks, no other control character.
+_DOCUMENT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _document(key: str, value: Any, rules: Rules, what: str, secret: bool) -> str:
+    if not isinstance(value, str):
+        shown = "a value of another type" if secret else show_value(value)
+        raise ConfigError(key, f"expected {what}, got {shown}", "give it as text", rules.example)
+    if rules.max_length is not None and len(value) > rules.max_length:
+        raise ConfigError(
+            key,
+            f"is {len(value)} characters long, at most {rules.max_length} are accepted",
+            f"give a document of at most {rules.max_length} characters",
+        )
+    if _DOCUMENT_CONTROL_RE.search(value):
+        raise ConfigError(key, "contains a control character", "remove it", rules.example)
+    return value
+
+
+def xml_document(key: str, value: Any, rules: Rules) -> str:
+    """A well-formed XML document (no DTD, no entity declaration), kept as given."""
+    from xml.etree.ElementTree import ParseError
+
+    from .saml_values import UnsafeXML, parse_xml_safely
+
+    text = _document(key, value, rules, "an XML document", secret=False)
+    if not text.strip():
+        return ""
+    try:
+        parse_xml_safely(text)
+    except UnsafeXML as exc:
+        raise ConfigError(key, str(exc), "give the metadata without a DOCTYPE", None) from None
+    except ParseError as exc:
+        raise ConfigError(
+            key, f"is not well-formed XML ({exc})", "give the document as the IdP publishes it"
+        ) from None
+    return text
+
+
+def private_key(key: str, value: Any, rules: Rules) -> str:
+    """An unencrypted RSA private key in PEM (PKCS#1 or PKCS#8), never shown."""
+    from .saml_values import KeyProblem, load_private_key
+
+    text = _document(key, value, rules, "a PEM private key", secret=True)
+    try:
+        load_private_key(text)
+    except KeyProblem as exc:
+        raise ConfigError(key, f"the value {exc}", rules.chars or "", rules.example) from None
+    return text
+
+
 Parser = Callable[[str, Any, Rules], Any]
 
 PARSERS: dict[Kind, Parser] = {
@@ -249,4 +302,6 @@ PARSERS: dict[Kind, Parser] = {
     MAPPING: text_mapping,
     JSON_MAPPING: json_mapping,
     SWITCH: lambda key, value, rules: value if isinstance(value, bool) else text(key, value, rules),
+    XML: xml_document,
+    PRIVATE_KEY: private_key,
 }

@@ -12,7 +12,7 @@ from tutor import env as tutor_env
 from tutor import exceptions, fmt, serialize
 
 from ..core.errors import ConfigError
-from ..core.keys import SEED_KEY
+from ..core.keys import SEED_KEY, SP_KEY
 from ..output.save_notices import read_state
 from .callbacks import load_plan as config_plan
 from .templating import presets
@@ -42,11 +42,22 @@ def seed_saved(root: str) -> bool:
     return bool(tutor_config.get_user(root).get(SEED_KEY))
 
 
-def require_saved_seed(root: str) -> None:
+def unsaved_sp_key(root: str, plan: Plan) -> bool:
+    """A SAML app's SP key is generated like the seed: until saved, every run has another
+    one (and another certificate)."""
+    return plan.bridge.saml_sp is not None and not tutor_config.get_user(root).get(SP_KEY)
+
+
+def require_saved_seed(root: str, plan: Plan | None = None) -> None:
     if not seed_saved(root):
         raise exceptions.TutorError(
             f"lmsbridge: {SEED_KEY}: not saved in config.yml yet, so every generated secret "
             "would change on the next run. Fix: tutor config save"
+        )
+    if plan is not None and unsaved_sp_key(root, plan):
+        raise exceptions.TutorError(
+            f"lmsbridge: {SP_KEY}: not saved in config.yml yet, so the SP certificate would "
+            "change on the next run. Fix: tutor config save"
         )
 
 
@@ -82,8 +93,10 @@ def status(context: Any, dev: bool) -> None:
         pending = pending_lines(plan, str(config[SEED_KEY]), progress)
     for line in status_lines(plan, dev, "openedx-dev" if dev else "openedx", pending):
         click.echo(line)
-    if pending is None:
-        fmt.echo_alert(f"lmsbridge: {SEED_KEY} is not saved yet: run `tutor config save`")
+    unsaved = [SEED_KEY] if pending is None else []
+    unsaved += [SP_KEY] if unsaved_sp_key(context.root, plan) else []
+    for key in unsaved:
+        fmt.echo_alert(f"lmsbridge: {key} is not saved yet: run `tutor config save`")
 
 
 @lmsbridge.command(
@@ -101,7 +114,7 @@ def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
 
     config = tutor_config.load(context.root)
     plan = config_plan(config)
-    require_saved_seed(context.root)
+    require_saved_seed(context.root, plan)
     try:
         click.echo(credentials(plan, app, output, dev))
     except ConfigError as exc:
@@ -129,6 +142,10 @@ def check_command(context: Any, with_probe: bool, timeout: float) -> None:
     if plan is not None and not seed_saved(context.root):
         findings.insert(
             0, Finding("error", SEED_KEY, "not saved in config.yml yet. Fix: tutor config save")
+        )
+    if plan is not None and unsaved_sp_key(context.root, plan):
+        findings.insert(
+            0, Finding("error", SP_KEY, "not saved in config.yml yet. Fix: tutor config save")
         )
     if plan is not None and with_probe:
         findings += probe(plan, timeout)

@@ -1,7 +1,9 @@
 """`tutor lmsbridge check --probe`: reach each identity provider from this machine.
 
 One finding per endpoint. OpenID Connect providers are probed by ``oidc_probe`` (discovery,
-issuer, endpoints, JWKS). For the others, what counts as healthy is what an OAuth2 provider
+issuer, endpoints, JWKS), SAML identity providers by ``saml_probe`` (metadata, entity id,
+single sign-on endpoint, signing certificate; inline metadata is checked as given). For the
+others, what counts as healthy is what an OAuth2 provider
 answers to a request without credentials: the authorization page answers (not 404 / 5xx), the token
 endpoint refuses with 400 or 401, the user-info API (``API_ROOT + api/users/me``) refuses
 with 401 or 403, and an OIDC discovery document is JSON naming its endpoints.
@@ -16,6 +18,7 @@ from ..core.plan import Plan
 from .http_fetch import Answer, fetch
 from .oidc_probe import probe_oidc
 from .reports import Finding, provider_redirect_uri
+from .saml_probe import check_metadata, probe_saml
 
 USER_INFO_PATH = "api/users/me"
 
@@ -39,6 +42,15 @@ def probe(plan: Plan, timeout: float = 5.0) -> list[Finding]:
             continue
         settings = provider.other_settings
         key = app.key_prefix.rstrip("_")
+        if provider.saml is not None:
+            idp = provider.saml
+            found = (
+                probe_saml(idp.metadata_url, idp.entity_id, timeout)
+                if idp.metadata_url
+                else check_metadata(idp.metadata_xml, "inline metadata", idp.entity_id)
+            )
+            findings += [Finding(level, key, message) for level, message in found]
+            continue
         if app.preset.protocol == "oidc":
             issuer = settings["ID_TOKEN_ISSUER"]
             internal = settings.get("INTERNAL_ENDPOINT")

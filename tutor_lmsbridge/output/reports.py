@@ -5,6 +5,8 @@ Only ``credentials`` shows secrets; everything else goes through ``masking``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shlex
 from collections.abc import Mapping
@@ -16,6 +18,7 @@ from ..core.pipeline import plan_for
 from ..core.plan import MANAGED_MARKER, Plan
 from ..core.presets import PRESETS, Preset
 from ..core.richie_routing import richie_backend_entry
+from ..core.saml_values import pem_certificate
 from .escaping import python_literal
 from .masking import mask, secret_values
 
@@ -70,8 +73,40 @@ def describe_init(plan: Plan) -> list[str]:
             f"Site SITE_ID: client id {provider.key}, secret from SOCIAL_AUTH_OAUTH_SECRETS, "
             f"visible {str(provider.visible).lower()}, other_settings {json.dumps(other)}"
         )
+    sp = plan.bridge.saml_sp
+    for configuration in plan.saml_configurations:
+        if sp is None:
+            break
+        lines.append(
+            f"SAML service provider (SAMLConfiguration {configuration.slug!r}, enabled) on Site "
+            f"SITE_ID: entity id {configuration.entity_id}, organisation {sp.org_name!r} "
+            f"({sp.org_url}), certificate SHA-256 {fingerprint(configuration.public_key)}, "
+            "private key from SOCIAL_AUTH_SAML_SP_PRIVATE_KEY (not in the database)"
+        )
+    for saml in plan.saml_providers:
+        source = (
+            f"metadata from {saml.metadata_source} (fetched by Open edX's metadata pull, "
+            "refreshed daily)"
+            if saml.metadata_source
+            else "inline metadata (stored by Open edX's metadata parser, not refreshed)"
+        )
+        other = {k: v for k, v in saml.other_settings.items() if k != MANAGED_MARKER}
+        lines.append(
+            f"SAML provider {saml.provider_id} ({saml.name!r}) on Site SITE_ID: entity id "
+            f"{saml.entity_id}, {source}, visible {str(saml.visible).lower()}, attributes "
+            f"{json.dumps(saml.attributes)}"
+            + (f", other_settings {json.dumps(other)}" if other else "")
+        )
+    if plan.saml_providers:
+        lines.append("SAML caches cleared, so that the LMS uses the new rows without a restart")
     removed = "providers of apps no longer listed: disabled (a new history row)"
     return [*lines, removed]
+
+
+def fingerprint(certificate: str) -> str:
+    """A certificate body's SHA-256 fingerprint, as IdP consoles show it (AB:CD:...)."""
+    digest = hashlib.sha256(base64.b64decode(certificate)).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 def status_lines(
@@ -179,7 +214,7 @@ def credential_items(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]
 
 def provider_redirect_uri(plan: Plan, app: ConnectedApp, dev: bool) -> str | None:
     """The redirect URI the app's own OAuth2 client for Open edX must allow."""
-    if app.provider is None:
+    if app.provider is None or app.provider.saml is not None:
         return None
     return f"{plan.bridge.platform.lms_url(dev)}/auth/complete/{app.provider.backend.name}/"
 
@@ -245,10 +280,23 @@ def _login_client_lines(app: ConnectedApp, client: Mapping[str, Any]) -> list[st
 
 
 def provider_registration(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
-    """What an OpenID Provider's admin registers for Open edX (the client itself)."""
+    """What an OpenID Provider's admin registers for Open edX (the client itself), or a SAML
+    IdP's admin for Open edX as a service provider (never its private key)."""
+    lms = plan.bridge.platform.lms_url(dev)
+    sp = plan.bridge.saml_sp
+    if app.provider is not None and app.provider.saml is not None and sp is not None:
+        return {
+            "sp_entity_id": sp.entity_id,
+            "sp_metadata_url": f"{lms}/auth/saml/metadata.xml",
+            "assertion_consumer_service_url": f"{lms}/auth/complete/tpa-saml/",
+            "assertion_consumer_service_binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+            "login_url": f"{lms}{app.provider.login_path}",
+            "attributes": dict(app.provider.saml.attributes),
+            "sp_certificate_sha256": fingerprint(sp.certificate),
+            "sp_certificate": pem_certificate(sp.certificate),
+        }
     if app.provider is None or app.preset.protocol != "oidc":
         return {}
-    lms = plan.bridge.platform.lms_url(dev)
     return {
         "client_type": "confidential (client secret), authorization code flow",
         "scopes": " ".join(app.provider.other_settings["SCOPE"]),
@@ -275,6 +323,8 @@ def credentials(plan: Plan, app_name: str, output: str, dev: bool = False) -> st
         if client:
             data["login_client"] = client
         return json.dumps(data, indent=2)
+    if registration and app.provider is not None and app.provider.saml is not None:
+        return saml_registration_text(app, registration)
     if registration:
         return "\n".join(
             [
@@ -304,6 +354,27 @@ def credentials(plan: Plan, app_name: str, output: str, dev: bool = False) -> st
             f"# The OAuth2 client {app.name} created for Open edX must allow this redirect URI:"
         )
         lines.append(f"#   {redirect_uri}")
+    return "\n".join(lines)
+
+
+def saml_registration_text(app: ConnectedApp, registration: dict[str, Any]) -> str:
+    """For the IdP's admin: Open edX as a service provider (SP metadata URL first: most IdPs
+    import it), then each value for those that are configured by hand."""
+    title = app.provider.title if app.provider is not None else app.name
+    attributes = registration["attributes"]
+    lines = [
+        f"# {title} ({app.name}): register Open edX as a SAML service provider at the IdP",
+        f"# SP entity id: {registration['sp_entity_id']}",
+        f"# SP metadata URL: {registration['sp_metadata_url']}",
+        f"# assertion consumer service URL (HTTP-POST): "
+        f"{registration['assertion_consumer_service_url']}",
+        f"# login URL (SP-initiated): {registration['login_url']}",
+        "# attributes to release: "
+        + ", ".join(f"{field[5:]} {name}" for field, name in attributes.items()),
+        f"# SP certificate (signing and encryption), SHA-256 "
+        f"{registration['sp_certificate_sha256']}:",
+        registration["sp_certificate"],
+    ]
     return "\n".join(lines)
 
 

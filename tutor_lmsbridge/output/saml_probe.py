@@ -7,7 +7,8 @@ IDPSSODescriptor has a SingleSignOnService with the HTTP-Redirect binding (the o
 python3-saml sends an AuthnRequest with); its signing certificate parses and is within its
 validity (warning under 30 days left); validUntil is not past (Open edX would store the
 metadata and then refuse it as expired). Plain-HTTP metadata is a warning: Open edX fetches
-it, but logs it as insecure.
+it, but logs it as insecure. `check_metadata(document, where, entity_id)` makes the same
+checks on a document the operator gave inline (LMSBRIDGE_<APP>_METADATA).
 
 The document is parsed with the standard library's expat parser with DTDs and entity
 declarations refused (the defusedxml approach): metadata comes from another organisation.
@@ -16,52 +17,17 @@ declarations refused (the defusedxml approach): metadata comes from another orga
 import base64
 import binascii
 import xml.etree.ElementTree as ET
-import xml.parsers.expat as pyexpat
 from datetime import datetime, timezone
 
+from ..core.saml_values import DS, HTTP_REDIRECT, MD, SAML2_PROTOCOL, UnsafeXML
+from ..core.saml_values import parse_xml_safely as parse_safely
 from .http_fetch import fetch
 
-MD = "urn:oasis:names:tc:SAML:2.0:metadata"
-DS = "http://www.w3.org/2000/09/xmldsig#"
-HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
-SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+__all__ = ["check_metadata", "parse_safely", "probe_saml"]
+
 MAX_BYTES = 8 * 1024 * 1024  # federation aggregates run to megabytes; more is not metadata
 CERT_WARNING_DAYS = 30
 Finding = tuple[str, str]
-
-
-class UnsafeXML(ValueError):
-    pass
-
-
-def parse_safely(data: bytes) -> ET.Element:
-    """An ElementTree built from expat's events, refusing any DTD or entity declaration
-    (so no entity expansion and no external fetch)."""
-    builder = ET.TreeBuilder()
-    parser = pyexpat.ParserCreate(namespace_separator="}")
-
-    def name(raw: str) -> str:  # expat's "uri}local" to ElementTree's "{uri}local"
-        return "{" + raw if "}" in raw else raw
-
-    def start(tag: str, attributes: dict[str, str]) -> None:
-        builder.start(name(tag), {name(k): v for k, v in attributes.items()})
-
-    def refuse(*_: object) -> int:
-        raise UnsafeXML("the document declares a DTD or entities; refused")
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = lambda tag: builder.end(name(tag))
-    parser.CharacterDataHandler = builder.data
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
-    try:
-        parser.Parse(data, True)
-    except pyexpat.ExpatError as exc:
-        raise ET.ParseError(str(exc)) from exc
-    root: ET.Element = builder.close()
-    return root
 
 
 def _parse_instant(text: str) -> datetime | None:
@@ -110,7 +76,7 @@ def _certificate_findings(body: str, now: datetime) -> list[Finding]:
 def probe_saml(
     metadata_url: str, entity_id: str, timeout: float, now: datetime | None = None
 ) -> list[Finding]:
-    now = now or datetime.now(timezone.utc)
+    """Findings about the metadata at ``metadata_url``, fetched as Open edX fetches it."""
     findings: list[Finding] = []
     scheme = metadata_url.split(":", 1)[0].lower()
     if scheme not in ("http", "https"):
@@ -132,13 +98,20 @@ def probe_saml(
         return [*findings, ("error", f"metadata URL {metadata_url} answers {status}")]
     if len(data) > MAX_BYTES:
         return [*findings, ("error", f"metadata URL {metadata_url}: larger than {MAX_BYTES} bytes")]
+    return [*findings, *check_metadata(data, f"metadata URL {metadata_url}", entity_id, now)]
+
+
+def check_metadata(
+    data: bytes | str, where: str, entity_id: str, now: datetime | None = None
+) -> list[Finding]:
+    """Findings about one metadata document (``where`` names it in messages: its URL, or
+    "inline metadata")."""
+    now = now or datetime.now(timezone.utc)
+    findings: list[Finding] = []
     try:
         root = parse_safely(data)
     except (ET.ParseError, UnsafeXML) as exc:
-        return [
-            *findings,
-            ("error", f"metadata URL {metadata_url}: not SAML metadata (XML: {exc})"),
-        ]
+        return [("error", f"{where}: not SAML metadata (XML: {exc})")]
     if root.tag == f"{{{MD}}}EntityDescriptor":
         entity = root
         if root.get("entityID") != entity_id:
@@ -161,9 +134,10 @@ def probe_saml(
     else:
         return [
             *findings,
-            ("error", f"metadata URL {metadata_url}: root element {root.tag} is not SAML metadata"),
+            ("error", f"{where}: root element {root.tag} is not SAML metadata"),
         ]
-    findings.append(("ok", f"metadata URL {metadata_url} answers SAML metadata for {entity_id}"))
+    answers = "answers" if where.startswith("metadata URL") else "is"
+    findings.append(("ok", f"{where} {answers} SAML metadata for {entity_id}"))
 
     for element in (root, entity) if entity is not root else (root,):
         until_text = element.get("validUntil")

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from ..core.plan import Plan
-from .reports import credential_items, login_client, provider_redirect_uri
+from .reports import credential_items, login_client, provider_redirect_uri, provider_registration
 
 
 def _digest(seed: str, value: Any) -> str:
@@ -26,7 +26,11 @@ def fingerprints(plan: Plan, seed: str) -> dict[str, Any]:
         items = credential_items(plan, app, dev=False)
         client = login_client(plan, app, dev=False)
         handed = [client.get("client_id"), client.get("client_secret")]
-        apps[app.name] = _digest(seed, [items, provider_redirect_uri(plan, app, False), handed])
+        parts: list[Any] = [items, provider_redirect_uri(plan, app, dev=False), handed]
+        if app.provider is not None and app.provider.saml is not None:
+            # What the SAML IdP's admin registers (SP entity id, certificate...).
+            parts.append(provider_registration(plan, app, dev=False))
+        apps[app.name] = _digest(seed, parts)
     return {
         "requirements": _digest(seed, list(plan.requirements)),
         "init": _digest(seed, plan.init_data()),

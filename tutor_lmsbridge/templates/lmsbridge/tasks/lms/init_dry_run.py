@@ -23,6 +23,7 @@ DRY_RUN_CHANGES_EXIT = 3
 
 def dry_run(empty_plan: dict[str, Any]) -> None:
     Report.prefix = "lmsbridge: dry run: "
+    Report.dry_run = True
     with transaction.atomic():
         report = run(empty_plan)
         transaction.set_rollback(True)

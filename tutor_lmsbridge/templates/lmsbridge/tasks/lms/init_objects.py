@@ -15,7 +15,7 @@
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -25,11 +25,15 @@ from django.contrib.sites.models import Site
 from django.db import transaction
 from oauth2_provider.models import get_access_token_model, get_application_model
 
+if TYPE_CHECKING:  # defined by init_saml.py, which the job includes after this file
+    from tutor_lmsbridge.templates.lmsbridge.tasks.lms.init_saml import ensure_saml
+
 
 class Report:
     """One line per object: created, updated (which fields) or unchanged. Never a value."""
 
     prefix = "lmsbridge: "  # a dry run (init_dry_run.py) marks its lines
+    dry_run = False  # and skips what a rollback cannot undo (init_saml.py: metadata fetch)
 
     def __init__(self) -> None:
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "disabled": 0}
@@ -283,5 +287,6 @@ def run(empty_plan: dict[str, Any]) -> Report:
         for spec in plan["providers"]:
             ensure_provider(spec, provider_model, site, report)
         disable_removed_providers(plan, provider_model, site, report)
+        ensure_saml(plan, site, report)  # init_saml.py, included after this file
     report.summary()
     return report

@@ -5,41 +5,28 @@
 #
 # Open edX as a SAML service provider needs three kinds of rows (third_party_auth):
 # - SAMLConfiguration (the SP: entity id, organisation, python-saml options), keyed on
-#   (site, slug). Its key pair stays EMPTY in the database: edx-platform then reads
-#   SOCIAL_AUTH_SAML_SP_PRIVATE_KEY_DICT / SOCIAL_AUTH_SAML_SP_PUBLIC_CERT_DICT[slug] (or the
-#   plain SOCIAL_AUTH_SAML_SP_PRIVATE_KEY / _PUBLIC_CERT for slug "default") from the settings.
-#   Note: edx's SAML backend refuses every login (404) and serves no SP metadata unless the
-#   Site's "default" SAMLConfiguration is enabled, whatever slug the provider points to.
-# - SAMLProviderConfig (one IdP), keyed on slug alone, pointing to its SAMLConfiguration.
+#   (site, slug). The plugin manages the Site's "default" one: edx-platform refuses every SAML
+#   login (404) and serves no SP metadata unless that one is enabled, and a provider whose
+#   configuration is left empty always uses its current row. Its private_key stays EMPTY:
+#   edx then reads SOCIAL_AUTH_SAML_SP_PRIVATE_KEY from the settings. Its public_key holds the
+#   certificate (public), so that a key rotation is one new history row.
+# - SAMLProviderConfig (one IdP), keyed on slug alone, its saml_configuration left empty.
 # - SAMLProviderData (the IdP's SSO URL and signing certificates), written only by Open edX's
-#   own metadata pull (third_party_auth.tasks.fetch_saml_metadata), which we call.
+#   own code: the metadata pull (third_party_auth.tasks.fetch_saml_metadata) for a metadata
+#   URL, its metadata parser and store (third_party_auth.utils) for inline metadata.
 #
 # Both configuration models are ConfigurationModels: a new history row only when a managed
 # field differs, copied from the current row so unmanaged fields keep the operator's values.
+# SAMLProviderData is not ours: edx's pull rewrites fetched_at on every run (its daily
+# Celery task does the same), so a re-run's only writes are those of Open edX's own code.
 #
-# Plan keys read here (LMSBRIDGE_INIT_PLAN):
-#   "saml_configurations": [{
-#       "slug": "default",                  # SAMLConfiguration.slug (<= 30, a slug)
-#       "enabled": True,
-#       "entity_id": "http://local.openedx.io/saml",   # the SP's entity id
-#       "org_info": {"en-US": {"url": ..., "displayname": ..., "name": ...}},
-#       "other_config": {"SECURITY_CONFIG": {...}, "SP_EXTRA": {...}},   # python-saml options
-#   }]
-#   "saml_providers": [{
-#       "slug": "idp", "name": "Example University",   # provider id saml-<slug>; login at
-#           /auth/login/tpa-saml/?auth_entry=login&idp=<slug>
-#       "enabled": True, "visible": False,
-#       "configuration": "default",         # slug of one of saml_configurations
-#       "entity_id": "https://idp.example.edu/idp/shibboleth",
-#       "metadata_source": "https://idp.example.edu/idp/shibboleth",   # metadata URL
-#       "attributes": {"attr_user_permanent_id": "urn:oid:...", "attr_full_name": ...,
-#                      "attr_first_name": ..., "attr_last_name": ..., "attr_username": ...,
-#                      "attr_email": ...},   # every SAML_ATTRIBUTE_FIELDS key, "" = edx default
-#       "skip_hinted_login_dialog": True, "skip_registration_form": True,
-#       "skip_email_verification": True, "send_to_registration_first": False,
-#       "sync_learner_profile_data": True, "enable_sso_id_verification": False,
-#       "other_settings": {"lmsbridge_app": "<app>", ...},   # the plan's marker key included
-#   }]
+# Plan keys read here (LMSBRIDGE_INIT_PLAN, built by tutor_lmsbridge/core/plan.py):
+#   "saml_configurations": [{"slug": "default", "enabled": True, "entity_id": ...,
+#       "public_key": <certificate body>, "org_info": {...}, "other_config": {...}}]
+#   "saml_providers": [{"app": ..., "provider_id": "saml-<slug>", "slug": ...,
+#       "fields": {enabled, name, visible, the provider flags, entity_id, metadata_source,
+#                  automatic_refresh_enabled, attr_*},
+#       "metadata_xml": "" or the IdP's metadata, "other_settings": {"lmsbridge_app": ...}}]
 
 import importlib
 import json
@@ -56,43 +43,23 @@ if TYPE_CHECKING:  # defined by init_objects.py, which comes first in the job
         load_json,
     )
 
-SAML_ATTRIBUTE_FIELDS = (
-    "attr_user_permanent_id",
-    "attr_full_name",
-    "attr_first_name",
-    "attr_last_name",
-    "attr_username",
-    "attr_email",
-)
-SAML_PROVIDER_FLAGS = (
-    "enabled",
-    "name",
-    "visible",
-    "skip_hinted_login_dialog",
-    "skip_registration_form",
-    "skip_email_verification",
-    "send_to_registration_first",
-    "sync_learner_profile_data",
-    "enable_sso_id_verification",
-)
-
 
 def current_saml_configuration(model: Any, site: Any, slug: str) -> Any:
     """Newest row for (site, slug), read from the database (current() may be cached)."""
     return model.objects.filter(site_id=site.pk, slug=slug).order_by("-change_date", "-id").first()
 
 
-def ensure_saml_configuration(spec: dict[str, Any], site: Any, report: Report) -> Any:
+def ensure_saml_configuration(spec: dict[str, Any], site: Any, report: Report) -> None:
     model = django_apps.get_model("third_party_auth", "SAMLConfiguration")
-    name = f"SAML configuration {spec['slug']}"
+    name = spec["slug"]
     desired = {
         "enabled": spec["enabled"],
         "site_id": site.pk,
         "slug": spec["slug"],
         "entity_id": spec["entity_id"],
-        # Empty keys make edx read the pair from the settings: never a key in the database.
+        # Empty: edx reads the key from the settings. Never a private key in the database.
         "private_key": "",
-        "public_key": "",
+        "public_key": spec["public_key"],
     }
     current = current_saml_configuration(model, site, spec["slug"])
     if current is not None:
@@ -102,8 +69,8 @@ def ensure_saml_configuration(spec: dict[str, Any], site: Any, report: Report) -
         if load_json(current.other_config_str) != spec["other_config"]:
             changed.append("other_config_str")
         if not changed:
-            report.line("SAML", name, "unchanged")
-            return current
+            report.line("SAML configuration", name, "unchanged")
+            return
     values = {
         **desired,
         "org_info_str": json.dumps(spec["org_info"], indent=2, sort_keys=True),
@@ -111,32 +78,56 @@ def ensure_saml_configuration(spec: dict[str, Any], site: Any, report: Report) -
     }
     insert_provider_row(current, model, values)
     if current is None:
-        report.line("SAML", name, "created")
+        report.line("SAML configuration", name, "created")
     else:
-        report.line("SAML", name, "updated", changed)
-    return current_saml_configuration(model, site, spec["slug"])
+        report.line("SAML configuration", name, "updated", changed)
 
 
-def ensure_saml_provider(
-    spec: dict[str, Any], configuration: Any, site: Any, report: Report
-) -> None:
+def ensure_saml_provider(spec: dict[str, Any], site: Any, report: Report) -> None:
     model = django_apps.get_model("third_party_auth", "SAMLProviderConfig")
-    name = f"saml-{spec['slug']}"
-    desired = {field: spec[field] for field in SAML_PROVIDER_FLAGS}
-    desired.update({field: spec["attributes"][field] for field in SAML_ATTRIBUTE_FIELDS})
+    desired = dict(spec["fields"])
     desired.update(
         {
             "slug": spec["slug"],
             "site_id": site.pk,
             "backend_name": "tpa-saml",
-            "entity_id": spec["entity_id"],
-            "metadata_source": spec["metadata_source"],
-            "saml_configuration_id": configuration.pk,
+            # Empty: edx uses the Site's current "default" configuration, whichever row it is.
+            "saml_configuration_id": None,
         }
     )
     current = current_provider(model, site, "tpa-saml", spec["slug"])
     ensure_history_row(
-        "SAML provider", name, model, current, desired, spec["other_settings"], report
+        "SAML provider",
+        spec["provider_id"],
+        model,
+        current,
+        desired,
+        spec["other_settings"],
+        report,
+    )
+
+
+def store_inline_metadata(spec: dict[str, Any]) -> None:
+    """Inline metadata, parsed and stored by edx-platform's own functions (the ones its
+    metadata pull uses), for an IdP that publishes no metadata URL."""
+    from lxml import etree
+
+    app = django_apps.get_app_config("third_party_auth")
+    utils = importlib.import_module(f"{app.name}.utils")
+    entity_id = spec["fields"]["entity_id"]
+    parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
+    try:
+        xml = etree.fromstring(spec["metadata_xml"].encode(), parser)
+        public_keys, sso_url, expires_at = utils.parse_metadata_xml(xml, entity_id)
+    except (etree.XMLSyntaxError, utils.MetadataParseError) as error:
+        print(f"lmsbridge: SAML metadata of {spec['provider_id']} (inline) failed: {error}")
+        return
+    new = utils.create_or_update_bulk_saml_provider_data(
+        entity_id, public_keys, sso_url, expires_at
+    )
+    print(
+        f"lmsbridge: SAML metadata of {spec['provider_id']} (inline): "
+        f"{'new' if new else 'unchanged'}, {len(public_keys)} signing certificate(s)"
     )
 
 
@@ -181,13 +172,13 @@ def clear_saml_caches(plan: dict[str, Any], site: Any) -> None:
             keys.append(configuration.cache_key_name(site_key, slug))
     for spec in plan.get("saml_providers", []):
         keys.append(provider.cache_key_name(spec["slug"]))
-        cache.delete(data.cache_key_name(spec["entity_id"]))
+        cache.delete(data.cache_key_name(spec["fields"]["entity_id"]))
     for key in keys:
         TieredCache.delete_all_tiers(key)
 
 
 def pull_saml_metadata(report: Report) -> None:
-    """Run Open edX's own metadata pull, the same as `./manage.py lms saml --pull`.
+    """Run Open edX's own metadata pull, what its `saml --pull` management command runs.
 
     The task lives next to the third_party_auth models: common.djangoapps.third_party_auth
     in the image (a stand-in in the tests). A failed fetch is reported, not raised: an IdP
@@ -198,24 +189,36 @@ def pull_saml_metadata(report: Report) -> None:
     tasks = importlib.import_module(f"{app.name}.tasks")
     total, skipped, attempted, updated, failed, messages = tasks.fetch_saml_metadata()
     print(
-        f"lmsbridge: SAML metadata: {attempted} fetched, {updated} new, {failed} failed, "
-        f"{skipped} of {total} providers skipped (disabled)"
+        f"{report.prefix}SAML metadata: {attempted} fetched, {updated} new, {failed} failed, "
+        f"{skipped} of {total} providers skipped (disabled, or inline metadata)"
     )
     for message in messages:
-        print("lmsbridge: SAML metadata failed: " + message.replace("\n", " | "))
+        print(f"{report.prefix}SAML metadata failed: " + message.replace("\n", " | "))
 
 
 def ensure_saml(plan: dict[str, Any], site: Any, report: Report) -> None:
-    """The SAML part of run(): configurations, providers, then the metadata pull."""
-    if not plan.get("saml_configurations") and not plan.get("saml_providers"):
-        disable_removed_saml_providers(plan, site, report)
-        return
-    configurations = {
-        spec["slug"]: ensure_saml_configuration(spec, site, report)
-        for spec in plan.get("saml_configurations", [])
-    }
-    for spec in plan.get("saml_providers", []):
-        ensure_saml_provider(spec, configurations[spec["configuration"]], site, report)
+    """The SAML part of run(): configuration, providers, their metadata, then the caches."""
+    from django.db import transaction
+
+    configurations = plan.get("saml_configurations", [])
+    providers = plan.get("saml_providers", [])
+    for spec in configurations:
+        ensure_saml_configuration(spec, site, report)
+    for spec in providers:
+        ensure_saml_provider(spec, site, report)
     disable_removed_saml_providers(plan, site, report)
+    if not configurations and not providers:
+        return
+    if report.dry_run:
+        # The pull fetches over HTTP and caches the current() rows it reads, and a rollback
+        # undoes neither: the LMS could serve rolled-back rows until the cache expires.
+        print(f"{report.prefix}SAML metadata: not fetched in a dry run (the real run does)")
+        return
+    # Before the pull (it reads current() rows), and again once committed: an LMS process
+    # may have cached the old rows in the meantime.
     clear_saml_caches(plan, site)
+    transaction.on_commit(lambda: clear_saml_caches(plan, site))
+    for spec in providers:
+        if spec["metadata_xml"]:
+            store_inline_metadata(spec)
     pull_saml_metadata(report)

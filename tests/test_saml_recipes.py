@@ -1,0 +1,77 @@
+"""The README's SAML recipes work as written: each is run through the real `tutor lmsbridge
+set`, then passes `check`, renders the SAML backend and the SP key into the LMS settings, and
+`credentials` prints what the IdP's admin registers."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from tutor_lmsbridge.core.pipeline import plan_for
+
+from .support.samples import PLATFORM
+from .support.tutor_helpers import run_tutor
+
+README = (Path(__file__).parent.parent / "README.rst").read_text()
+
+
+def recipes() -> dict[str, list[str]]:
+    """app name -> the `tutor lmsbridge set` arguments of its README recipe."""
+    found = {}
+    for block in re.findall(r"    (tutor lmsbridge set .*?)\n\n", README, re.DOTALL):
+        words = shlex.split(block.replace("\\\n", " "))
+        preset = [w for w in words if re.fullmatch(r"LMSBRIDGE_[A-Z0-9]+_PRESET=saml", w)]
+        if preset:
+            found[preset[0].split("_")[1].lower()] = words[3:]
+    return found
+
+
+def test_the_readme_has_the_three_recipes() -> None:
+    assert sorted(recipes()) == ["adfs", "entra", "shib"]
+
+
+def test_the_shibboleth_recipe_is_the_two_keys() -> None:
+    keys = {word.split("=", 1)[0] for word in recipes()["shib"]}
+    assert keys == {
+        "LMSBRIDGE_APPS",
+        "LMSBRIDGE_SHIB_PRESET",
+        "LMSBRIDGE_SHIB_URL",
+        "LMSBRIDGE_SHIB_ENTITY_ID",
+    }
+
+
+@pytest.mark.parametrize("app", sorted(recipes()))
+def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save")
+    run_tutor(tmp_path, "lmsbridge", "set", *recipes()[app])
+    check = run_tutor(tmp_path, "lmsbridge", "check")
+    assert check.stdout.splitlines()[-1] == "0 error(s), 0 warning(s)"
+    exported = json.loads(
+        run_tutor(tmp_path, "lmsbridge", "credentials", app, "--format", "json").stdout
+    )
+    registration = exported["registration"]
+    assert registration["sp_entity_id"] == "http://local.openedx.io/saml"
+    assert registration["sp_metadata_url"] == "http://local.openedx.io/auth/saml/metadata.xml"
+    assert registration["assertion_consumer_service_url"] == (
+        "http://local.openedx.io/auth/complete/tpa-saml/"
+    )
+    assert registration["sp_certificate"].startswith("-----BEGIN CERTIFICATE-----\n")
+    # What the recipe set arrives in the plan as given (Entra's ?appid= and trailing slash).
+    arguments = dict(word.split("=", 1) for word in recipes()[app])
+    import yaml
+
+    saved = yaml.safe_load((tmp_path / "config.yml").read_text())
+    (provider,) = plan_for({**PLATFORM, **saved}).saml_providers
+    assert provider.metadata_source == arguments[f"LMSBRIDGE_{app.upper()}_URL"]
+    assert provider.entity_id == arguments[f"LMSBRIDGE_{app.upper()}_ENTITY_ID"]
+    for field, name in provider.attributes.items():
+        given = arguments.get(f"LMSBRIDGE_{app.upper()}_{field.upper()}")
+        assert given is None or given == name
+    settings = (tmp_path / "env/apps/openedx/settings/lms/production.py").read_text()
+    assert "common.djangoapps.third_party_auth.saml.SAMLAuthBackend" in settings
+    assert "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY = _lmsbridge" in settings

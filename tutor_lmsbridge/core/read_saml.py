@@ -1,0 +1,166 @@
+"""Direction A over SAML 2.0: read a SAML identity provider, and Open edX's service-provider side.
+
+An IdP is its entity id plus its metadata, from a URL (Open edX fetches and refreshes it) or
+given inline (``METADATA``); the attribute mapping defaults to eduPerson names. The service
+provider is one per Open edX (the ``default`` SAMLConfiguration of the LMS Site): entity id,
+organisation, and the key pair derived from ``LMSBRIDGE_SP_PRIVATE_KEY``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .config_values import AppValues, ConfigValues
+from .connected_apps import ConnectedApp, IdentityProvider, Platform, SamlIdp, SamlServiceProvider
+from .errors import ConfigError, show_value
+from .keys import GLOBAL_BY_SETTING
+from .presets import PROVIDER_FLAGS, SAML_ATTRIBUTES, SAML_BACKEND
+from .saml_values import DS, MD, find_entity, parse_xml_safely, redirect_sso_url, sp_key_pair
+from .url_values import BaseUrl, parse_base_url
+
+# edx-platform's SAMLProviderConfig.other_settings keys are camelCase (requiredEntitlements,
+# extra_field_definitions).
+SAML_SETTING_NAME_RE = r"[A-Za-z][A-Za-z0-9_]*"
+
+
+def read_saml_provider(
+    values: AppValues, warnings: list[tuple[str, str]]
+) -> tuple[IdentityProvider, BaseUrl]:
+    """The provider, and the IdP's browser-facing URL (its metadata URL, or for inline
+    metadata its single sign-on endpoint)."""
+    entity_id: str = values.get("ENTITY_ID")
+    xml: str = values.get("METADATA")
+    url_key, xml_key = values.key("URL"), values.key("METADATA")
+    raw_url = values.values.raw(url_key)
+    if xml and raw_url not in (None, ""):
+        raise ConfigError(
+            xml_key,
+            f"is set together with {url_key}: Open edX reads the metadata from one place",
+            f"keep {url_key} (the IdP publishes its metadata) and remove {xml_key}",
+            "",
+        )
+    if xml:
+        metadata_url = ""
+        browser_url = _check_inline_metadata(xml_key, xml, entity_id, values.key("ENTITY_ID"))
+    else:
+        browser_url = values.get("URL")
+        metadata_url = str(raw_url).strip()
+        if browser_url.scheme == "http":
+            warnings.append(
+                (
+                    url_key,
+                    f"{metadata_url} is plain HTTP: Open edX fetches it but logs it as insecure "
+                    "(anyone on the way can swap the IdP's certificate); use the https:// URL",
+                )
+            )
+    provider = IdentityProvider(
+        backend=SAML_BACKEND,
+        requirement="",
+        client_id="",
+        client_secret="",
+        generated=False,
+        title=values.get("PROVIDER_NAME"),
+        slug=values.get("SLUG"),
+        visible=values.get("VISIBLE"),
+        flags={flag: values.get(flag.upper()) for flag in PROVIDER_FLAGS},
+        other_settings=_other_settings(values),
+        saml=SamlIdp(
+            entity_id=entity_id,
+            metadata_url=metadata_url,
+            metadata_xml=xml,
+            attributes={
+                f"attr_{field}": values.get(f"ATTR_{field.upper()}")
+                for field, _, _ in SAML_ATTRIBUTES
+            },
+        ),
+    )
+    return provider, browser_url
+
+
+def _check_inline_metadata(key: str, xml: str, entity_id: str, entity_key: str) -> BaseUrl:
+    """What edx-platform's metadata parser will need, said now: the entity, an SSO endpoint
+    with the HTTP-Redirect binding, a certificate. Returns that endpoint as a URL."""
+    root = parse_xml_safely(xml)
+    entity = find_entity(root, entity_id)
+    if entity is None:
+        announced = root.get("entityID")
+        if root.tag == f"{{{MD}}}EntityDescriptor" and announced:
+            raise ConfigError(
+                entity_key,
+                f"{show_value(entity_id)} is not the entity {key} describes "
+                f"({show_value(announced)})",
+                "use the entityID the metadata announces",
+                announced,
+            )
+        raise ConfigError(
+            key,
+            f"describes no entity {show_value(entity_id)} ({entity_key})",
+            f"give the metadata of that IdP, or set {entity_key} to the entityID it announces",
+        )
+    sso_url = redirect_sso_url(entity)
+    if not sso_url:
+        raise ConfigError(
+            key,
+            "has no SingleSignOnService with the HTTP-Redirect binding (the only one Open edX "
+            "sends learners with)",
+            "give the IdP's full metadata",
+        )
+    if not entity.findall(
+        f"{{{MD}}}IDPSSODescriptor/{{{MD}}}KeyDescriptor//{{{DS}}}X509Certificate"
+    ):
+        raise ConfigError(
+            key, "holds no signing certificate (X509Certificate)", "give the IdP's full metadata"
+        )
+    return parse_base_url(key, sso_url, allow_query=True)
+
+
+def _other_settings(values: AppValues) -> dict[str, Any]:
+    extra: dict[str, Any] = values.get("OTHER_SETTINGS")
+    for name in extra:
+        if not re.fullmatch(SAML_SETTING_NAME_RE, name):
+            raise ConfigError(
+                values.key("OTHER_SETTINGS"),
+                f"{show_value(name)} is not a provider setting name",
+                "",
+                "{requiredEntitlements: ['urn:mace:dir:entitlement:common-lib-terms']}",
+            )
+    return dict(sorted(extra.items()))
+
+
+def read_service_provider(values: ConfigValues, platform: Platform) -> SamlServiceProvider:
+    key_name = GLOBAL_BY_SETTING["SP_PRIVATE_KEY"].name()
+    private_pem: str = values.get("SP_PRIVATE_KEY", platform)
+    try:
+        pair = sp_key_pair(private_pem, platform.lms_host)
+    except ValueError as exc:  # KeyProblem, already checked by the kind's parser
+        raise ConfigError(key_name, f"the value {exc}", "unset it", "") from None
+    return SamlServiceProvider(
+        entity_id=values.get("SP_ENTITY_ID", platform),
+        org_name=values.get("SP_ORG_NAME", platform),
+        org_url=values.get("SP_ORG_URL", platform),
+        private_key=pair.private_key,
+        certificate=pair.certificate,
+    )
+
+
+def check_unique_saml(apps: tuple[ConnectedApp, ...]) -> None:
+    """Open edX keys SAML providers on their slug, and expects one per entity id."""
+    slugs: dict[str, str] = {}
+    entities: dict[str, str] = {}
+    for app in apps:
+        provider = app.provider
+        if provider is None or provider.saml is None:
+            continue
+        for seen, value, setting in (
+            (slugs, provider.slug, "SLUG"),
+            (entities, provider.saml.entity_id, "ENTITY_ID"),
+        ):
+            if value in seen:
+                raise ConfigError(
+                    f"{app.key_prefix}{setting}",
+                    f"{show_value(value)} is already used by app {show_value(seen[value])}: "
+                    "Open edX needs one SAML provider per IdP",
+                    "give each app its own",
+                )
+            seen[value] = app.name
