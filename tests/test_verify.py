@@ -4,6 +4,7 @@ finding, broken on purpose, is named with its fix (and nothing is written)."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +27,17 @@ from .support.lms_jobs import (
     local_do,
     name_task,
 )
-from .support.samples import MITXONLINE, OIDC, PLATFORM, combine, several_apps
+from .support.samples import (
+    ADFS,
+    MITXONLINE,
+    OIDC,
+    PLATFORM,
+    SHIB,
+    combine,
+    saml_metadata,
+    several_apps,
+    sp_private_key,
+)
 from .support.tutor_helpers import init_python, render_init_task, run_tutor
 
 
@@ -538,6 +549,382 @@ def test_nothing_connected_verifies_nothing(lms: Lms) -> None:
     result = lms.run("verify")
     assert result.lines == ["lmsbridge: verify: 0 OK, 0 WARNING, 0 ERROR"]
     assert result.status == 0
+
+
+# ---- SAML identity providers ---------------------------------------------------------------
+
+# A Shibboleth IdP that publishes its metadata and an ADFS whose metadata is inline, with the
+# SP key `tutor config save` would have generated.
+SAML_APPS = {**combine(SHIB, ADFS), "LMSBRIDGE_SP_PRIVATE_KEY": sp_private_key()}
+SHIB_ENTITY = SHIB["LMSBRIDGE_SHIB_ENTITY_ID"]
+SHIB_SSO = "https://idp.example.edu/idp/profile/SAML2/Redirect/SSO"
+# What the Shibboleth IdP publishes at its metadata URL (LMSBRIDGE_SHIB_URL).
+SHIB_METADATA = saml_metadata(SHIB_ENTITY, SHIB_SSO).replace(
+    "entityID=", 'validUntil="2099-12-31T00:00:00Z" entityID=', 1
+)
+EDX_SAML_BACKEND = "common.djangoapps.third_party_auth.saml.SAMLAuthBackend"
+HEALTHY_SAML = [
+    "lmsbridge: OK setting ENABLE_THIRD_PARTY_AUTH: on",
+    f"lmsbridge: OK backend tpa-saml: {EDX_SAML_BACKEND} in AUTHENTICATION_BACKENDS, known to "
+    "third_party_auth",
+    "lmsbridge: OK site 2 (SITE_ID): domain local.openedx.io; requests for local.openedx.io "
+    "are served by it",
+    "lmsbridge: OK SAML configuration default: enabled and current for Site 2 "
+    "(local.openedx.io), SP entity id http://local.openedx.io/saml, SP key pair set (private "
+    "key from the settings)",
+    "lmsbridge: OK provider saml-shib: enabled and current for Site 2 (local.openedx.io), "
+    f"entity id {SHIB_ENTITY}, metadata from {SHIB['LMSBRIDGE_SHIB_URL']}",
+    f"lmsbridge: OK SAML metadata saml-shib: 1 signing certificate(s), SSO URL {SHIB_SSO}, "
+    "valid until 2099-12-31",
+    "lmsbridge: OK provider saml-adfs: enabled and current for Site 2 (local.openedx.io), "
+    "entity id http://adfs.example.com/adfs/services/trust, inline metadata",
+    "lmsbridge: OK SAML metadata saml-adfs: 1 signing certificate(s), SSO URL "
+    "https://adfs.example.com/adfs/ls/, no expiry",
+    "lmsbridge: verify: 8 OK, 0 WARNING, 0 ERROR",
+]
+
+
+class FakeResponse:
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def raise_for_status(self) -> None:
+        pass
+
+
+def fake_idp_get(url: str, **_: Any) -> FakeResponse:
+    """The Shibboleth IdP's metadata URL, as Open edX's metadata pull fetches it."""
+    import requests
+
+    if url != SHIB["LMSBRIDGE_SHIB_URL"]:
+        raise requests.ConnectionError(f"no route to {url}")
+    return FakeResponse(SHIB_METADATA.encode())
+
+
+@pytest.fixture
+def saml(lms: Lms, monkeypatch: pytest.MonkeyPatch) -> Lms:
+    """Open edX with the two SAML apps, as the init job left it. edx-platform's backend is
+    importable at its own path (the stand-in's module), as AUTHENTICATION_BACKENDS names it."""
+    import types
+
+    from .edx_standin import third_party_auth
+    from .edx_standin.third_party_auth import saml as standin_saml
+
+    for name in ("common", "common.djangoapps"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "common.djangoapps.third_party_auth", third_party_auth)
+    monkeypatch.setitem(sys.modules, "common.djangoapps.third_party_auth.saml", standin_saml)
+    monkeypatch.setattr("requests.get", fake_idp_get)
+    lms.configure(SAML_APPS)
+    init = lms.run("init")
+    assert init.status == 0
+    assert "lmsbridge: SAML metadata: 1 fetched, 1 new, 0 failed" in " ".join(init.lines)
+    return lms
+
+
+def private_key_fragments() -> list[str]:
+    """Pieces of the SP private key's private part (past the modulus, which the certificate
+    holds too) in every form it takes: the PEM the operator's config holds and the PKCS#8
+    body the settings hold."""
+    from tutor_lmsbridge.core.pipeline import plan_for
+
+    body = plan_for({**PLATFORM, **SAML_APPS}).lms.saml_sp_private_key
+    pem = "".join(SAML_APPS["LMSBRIDGE_SP_PRIVATE_KEY"].splitlines()[1:-1])
+    return [body[800:840], body[-80:-40], pem[800:840], pem[-80:-40], "PRIVATE KEY"]
+
+
+def assert_no_private_key(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    for fragment in private_key_fragments():
+        assert fragment not in text
+
+
+def test_healthy_saml_setup_reports_only_ok(saml: Lms) -> None:
+    result = saml.run("verify")
+    assert result.lines == HEALTHY_SAML
+    assert result.status == 0
+    assert not result.writes
+    assert_no_private_key(result.lines)
+
+
+def test_verify_plan_holds_no_private_key(saml: Lms) -> None:
+    checks = saml.settings["LMSBRIDGE_VERIFY_PLAN"]
+    assert_no_private_key([repr(checks)])
+    (configuration,) = checks["saml_configurations"]
+    assert set(configuration) == {"slug", "entity_id", "public_key"}  # the certificate
+    # The key is where edx reads it, and only there.
+    assert saml.settings["SOCIAL_AUTH_SAML_SP_PRIVATE_KEY"]
+
+
+def admin_saves(model_name: str, key: dict[str, Any], **changes: Any) -> None:
+    """What Django admin does to a ConfigurationModel: a new row, copied and changed."""
+    from django.apps import apps
+
+    model = apps.get_model("third_party_auth", model_name)
+    row = model.objects.filter(**key).order_by("-change_date", "-id").first()
+    row.pk = None
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.save()
+
+
+def sp_configuration_saved(**changes: Any) -> Callable[[Lms], None]:
+    return lambda lms: admin_saves("SAMLConfiguration", {"slug": "default"}, **changes)
+
+
+def shib_saved(**changes: Any) -> Callable[[Lms], None]:
+    def change(lms: Lms) -> None:
+        from django.contrib.sites.models import Site
+
+        Site.objects.get_or_create(pk=1, defaults={"domain": "example.com", "name": "example"})
+        admin_saves("SAMLProviderConfig", {"slug": "shib"}, **changes)
+
+    return change
+
+
+def metadata_of(entity_id: str, **changes: Any) -> Callable[[Lms], None]:
+    """The stored metadata of ``entity_id`` changed (``expires_in`` days from now), or
+    deleted (no change given)."""
+
+    def change(lms: Lms) -> None:
+        from django.apps import apps
+        from django.utils import timezone
+
+        rows = apps.get_model("third_party_auth", "SAMLProviderData").objects.filter(
+            entity_id=entity_id
+        )
+        assert rows.exists()
+        if not changes:
+            rows.delete()
+            return
+        days = changes.pop("expires_in", None)
+        if days is not None:
+            changes["expires_at"] = timezone.now() + timedelta(days=days)
+        rows.update(**changes)
+
+    return change
+
+
+def sp_configuration_moved_to_site_1(lms: Lms) -> None:
+    from django.apps import apps
+    from django.contrib.sites.models import Site
+
+    Site.objects.get_or_create(pk=1, defaults={"domain": "example.com", "name": "example"})
+    model = apps.get_model("third_party_auth", "SAMLConfiguration")
+    model.objects.filter(slug="default").update(site_id=1)
+
+
+def shib_pinned_then_sp_changed(lms: Lms) -> None:
+    """An admin chose the configuration row in the provider's form, then the SP changed:
+    the provider keeps the old row."""
+    from django.apps import apps
+
+    model = apps.get_model("third_party_auth", "SAMLConfiguration")
+    pinned = model.objects.get(slug="default").pk
+    shib_saved(saml_configuration_id=pinned)(lms)
+    sp_configuration_saved(other_config_str="{}")(lms)
+
+
+def sp_key_rotated_in_settings_only(lms: Lms) -> None:
+    """LMSBRIDGE_SP_PRIVATE_KEY changed and `config save` run, but not the init job."""
+    from tutor_lmsbridge.core.pipeline import plan_for
+
+    rotated = {**PLATFORM, **SAML_APPS, "LMSBRIDGE_SP_PRIVATE_KEY": sp_private_key("rotated")}
+    lms.settings["SOCIAL_AUTH_SAML_SP_PRIVATE_KEY"] = plan_for(rotated).lms.saml_sp_private_key
+
+
+INIT = "fix: run `tutor local|dev|k8s do lmsbridge-init`"
+PULL_FIX = (
+    f"{INIT}, which pulls it, or check the IdP's metadata URL with `tutor lmsbridge check --probe`"
+)
+SAML_BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
+    (
+        "saml-backend-missing",
+        lambda lms: backends_without(lms, "third_party_auth.saml"),
+        4,
+        [
+            f"ERROR backend tpa-saml: {EDX_SAML_BACKEND} is not in AUTHENTICATION_BACKENDS; "
+            "fix: run `tutor config save`"
+        ],
+    ),
+    (
+        "sp-configuration-disabled",
+        sp_configuration_saved(enabled=False),
+        4,
+        [
+            "ERROR SAML configuration default: current configuration is disabled: Open edX "
+            f"refuses every SAML login (404); {INIT}"
+        ],
+    ),
+    (
+        "sp-configuration-on-another-site",
+        sp_configuration_moved_to_site_1,
+        4,
+        [
+            "ERROR SAML configuration default: no configuration for Site 2 (local.openedx.io); "
+            f"rows exist for Site(s) 1; {INIT}"
+        ],
+    ),
+    (
+        "sp-entity-id-edited",
+        sp_configuration_saved(entity_id="https://lms.example.edu/shibboleth"),
+        4,
+        [
+            "ERROR SAML configuration default: its SP entity id is "
+            "'https://lms.example.edu/shibboleth', not the planned "
+            f"'http://local.openedx.io/saml'; {INIT}"
+        ],
+    ),
+    (
+        "sp-private-key-setting-missing",
+        setting("SOCIAL_AUTH_SAML_SP_PRIVATE_KEY", ""),
+        4,
+        [
+            "ERROR SAML configuration default: no SP private key: the row's is empty and "
+            "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY is not set; fix: run `tutor config save` and "
+            "restart the LMS"
+        ],
+    ),
+    (
+        "sp-private-key-unreadable",
+        setting("SOCIAL_AUTH_SAML_SP_PRIVATE_KEY", "not-base64!"),
+        4,
+        [
+            "ERROR SAML configuration default: the SP private key cannot be read (not an "
+            "unencrypted RSA key); fix: run `tutor config save` and restart the LMS"
+        ],
+    ),
+    (
+        "sp-key-rotated-init-not-run",
+        sp_key_rotated_in_settings_only,
+        4,
+        [
+            "ERROR SAML configuration default: the SP private key does not belong to the SP "
+            f"certificate; {INIT}, then give the IdP the certificate `tutor lmsbridge "
+            "credentials <app>` prints"
+        ],
+    ),
+    (
+        "sp-certificate-missing",
+        sp_configuration_saved(public_key=""),
+        4,
+        [
+            "ERROR SAML configuration default: no SP certificate: the row's is empty and "
+            f"SOCIAL_AUTH_SAML_SP_PUBLIC_CERT is not set; {INIT}"
+        ],
+    ),
+    (
+        "sp-private-key-in-row",
+        lambda lms: sp_configuration_saved(
+            private_key=lms.settings["SOCIAL_AUTH_SAML_SP_PRIVATE_KEY"]
+        )(lms),
+        0,
+        [
+            "WARNING SAML configuration default: a private key is stored in the row (lmsbridge "
+            f"keeps it in SOCIAL_AUTH_SAML_SP_PRIVATE_KEY); {INIT} (it empties the row's "
+            "private key)"
+        ],
+    ),
+    (
+        "saml-provider-disabled",
+        shib_saved(enabled=False),
+        4,
+        [f"ERROR provider saml-shib: current configuration is disabled; {INIT}"],
+    ),
+    (
+        "saml-provider-on-another-site",
+        shib_saved(site_id=1),
+        4,
+        [
+            "ERROR provider saml-shib: current configuration is bound to Site 1, not 2 "
+            f"(local.openedx.io); {INIT}"
+        ],
+    ),
+    (
+        "saml-provider-entity-id-edited",
+        shib_saved(entity_id="https://idp.example.edu/other"),
+        4,
+        [
+            "ERROR provider saml-shib: enabled and current, but its entity id is "
+            f"'https://idp.example.edu/other', not the planned '{SHIB_ENTITY}'; {INIT}"
+        ],
+    ),
+    (
+        "saml-provider-pinned-to-an-old-configuration",
+        shib_pinned_then_sp_changed,
+        0,
+        [
+            "WARNING provider saml-shib: enabled and current, but it uses SAML configuration row ",
+            " not the Site's current default one (a later key or entity id change misses it); "
+            f"{INIT} (it empties the row's SAML configuration)",
+        ],
+    ),
+    (
+        "saml-metadata-missing",
+        metadata_of(SHIB_ENTITY),
+        4,
+        [
+            f"ERROR SAML metadata saml-shib: none stored for {SHIB_ENTITY}: every login "
+            f"fails; {PULL_FIX}"
+        ],
+    ),
+    (
+        "saml-metadata-expired",
+        metadata_of(SHIB_ENTITY, expires_in=-1),
+        4,
+        ["ERROR SAML metadata saml-shib: expired on ", f": every login fails; {PULL_FIX}"],
+    ),
+    (
+        "saml-metadata-expires-in-3-days",
+        metadata_of(SHIB_ENTITY, expires_in=3),
+        0,
+        ["WARNING SAML metadata saml-shib: expires on ", f" (in 3 days); {PULL_FIX}"],
+    ),
+    (
+        "saml-metadata-incomplete",
+        metadata_of(SHIB_ENTITY, sso_url=""),
+        4,
+        [
+            "ERROR SAML metadata saml-shib: incomplete (no SSO URL or signing certificate): "
+            f"every login fails; {PULL_FIX}"
+        ],
+    ),
+    (
+        "inline-saml-metadata-expired",
+        metadata_of(ADFS["LMSBRIDGE_ADFS_ENTITY_ID"], expires_in=-2),
+        4,
+        [
+            "ERROR SAML metadata saml-adfs: expired on ",
+            ": every login fails; fix: set LMSBRIDGE_ADFS_METADATA to the IdP's current "
+            "metadata, `tutor config save`, then run `tutor local|dev|k8s do lmsbridge-init`",
+        ],
+    ),
+    (
+        "inline-saml-metadata-missing",
+        metadata_of(ADFS["LMSBRIDGE_ADFS_ENTITY_ID"]),
+        4,
+        [
+            "ERROR SAML metadata saml-adfs: none stored for "
+            "http://adfs.example.com/adfs/services/trust: every login fails; fix: run `tutor "
+            "local|dev|k8s do lmsbridge-init`, which stores LMSBRIDGE_ADFS_METADATA"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "status", "expected"),
+    [case[1:] for case in SAML_BREAKS],
+    ids=[case[0] for case in SAML_BREAKS],
+)
+def test_each_saml_breakage_is_named_with_its_fix(
+    saml: Lms, breakage: Callable[[Lms], None], status: int, expected: list[str]
+) -> None:
+    assert saml.run("verify").lines == HEALTHY_SAML
+    breakage(saml)
+    result = saml.run("verify")
+    assert_named(result, status, expected)
+    assert_no_private_key(result.lines)
 
 
 # ---- the rendered script, through the real Tutor ------------------------------------------

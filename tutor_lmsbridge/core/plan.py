@@ -18,6 +18,8 @@ MANAGED_MARKER = "lmsbridge_app"
 OAUTH2_PROVIDER_PREFIX = "oa2"
 # The third_party_auth model of those rows, as `do lmsbridge-verify` looks it up.
 OAUTH2_PROVIDER_MODEL = "OAuth2ProviderConfig"
+# The third_party_auth model of the SAML provider rows (provider id "saml-<slug>").
+SAML_PROVIDER_MODEL = "SAMLProviderConfig"
 # The OAuth2ProviderConfig fields the init job sets from each ProviderConfig (the rest of a
 # row keeps what an operator set in Django admin).
 PROVIDER_FIELDS = ("enabled", "name", "slug", "key", "visible", *PROVIDER_FLAGS)
@@ -138,10 +140,27 @@ class SamlProvider(NamedTuple):
     attributes: dict[str, str]  # attr_* fields
     other_settings: dict[str, Any]
     enabled: bool = True
+    backend_name: str = "tpa-saml"
+    backend_class: str = ""  # edx-platform's SAMLAuthBackend, in AUTHENTICATION_BACKENDS
 
     @property
     def provider_id(self) -> str:
         return f"saml-{self.slug}"
+
+    def check(self) -> dict[str, Any]:
+        """What `do lmsbridge-verify` checks for this provider (no secret): its row, keyed on
+        the slug alone as edx-platform keys SAMLProviderConfig, and its metadata."""
+        return {
+            "app": self.app,
+            "provider_id": self.provider_id,
+            "model": SAML_PROVIDER_MODEL,
+            "key": {"slug": self.slug},
+            "backend_name": self.backend_name,
+            "backend_class": self.backend_class,
+            "entity_id": self.entity_id,
+            "metadata_source": self.metadata_source,
+            "inline_metadata": bool(self.metadata_xml),
+        }
 
     def row(self) -> dict[str, Any]:
         return {
@@ -265,13 +284,19 @@ class Plan(NamedTuple):
 
     def verify_data(self) -> dict[str, Any]:
         """What `do lmsbridge-verify` checks besides the init plan's objects, as plain data
-        for the LMSBRIDGE_VERIFY_PLAN setting (no secret). Each entry of "providers" names
-        its third_party_auth model, so that other kinds of provider rows (SAML) add entries
-        of their own here."""
+        for the LMSBRIDGE_VERIFY_PLAN setting (no secret: of the SP key pair, only the
+        certificate). Each entry of "providers" names its third_party_auth model."""
         return {
             "authn_mfe_off": self.lms.authn_mfe_off,
             "redirect_enabled": self.lms.redirect.enabled,
-            "providers": [p.check() for p in self.providers],
+            "providers": [
+                *(p.check() for p in self.providers),
+                *(p.check() for p in self.saml_providers),
+            ],
+            "saml_configurations": [
+                {"slug": c.slug, "entity_id": c.entity_id, "public_key": c.public_key}
+                for c in self.saml_configurations
+            ],
         }
 
 
@@ -371,6 +396,8 @@ def _saml_provider(app: str, provider: IdentityProvider) -> SamlProvider:
         metadata_xml=idp.metadata_xml,
         attributes=idp.attributes,
         other_settings={**provider.other_settings, MANAGED_MARKER: app},
+        backend_name=provider.backend.name,
+        backend_class=provider.backend.class_path,
     )
 
 

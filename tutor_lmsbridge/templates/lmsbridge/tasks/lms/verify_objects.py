@@ -9,7 +9,9 @@
 # out). Lookups go through what Open edX itself calls where it can (ConfigurationModel
 # current(), the provider's get_setting(), Site.objects.get_current(request)); where Open edX
 # computes a value at import (third_party_auth's backend lists), the same computation is
-# made from the same settings. Read-only, inside a transaction that is rolled back anyway.
+# made from the same settings. SAML rows are read from the database, as the init job reads
+# them (it clears the SAML caches on commit, so the LMS sees those rows). Read-only, inside a
+# transaction that is rolled back anyway.
 #
 # One line per finding: OK, WARNING or ERROR, the setting or object, and for a problem the
 # fix. Never a secret's value. Exits 4 on any error (1 is left to crashes); warnings alone
@@ -17,6 +19,7 @@
 #
 # This file is included verbatim into a Jinja template: it must not contain Jinja markers.
 
+import base64
 from datetime import timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -33,6 +36,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 
 VERIFY_ERRORS_EXIT = 4
 TOKEN_WARNING_DAYS = 30
+METADATA_WARNING_DAYS = 7
 DAY = timedelta(days=1)
 COMPANION_MIDDLEWARE_PACKAGE = "openedx_companion_auth."
 LOGIN_PATH_PREFIX = "/auth/login/"
@@ -43,10 +47,13 @@ SETTINGS_FIX = (
 )
 IMAGE_FIX = "rebuild the openedx image (`tutor images build openedx`) and restart the LMS"
 SITES_FIX = "give each Site its own domain in Django admin (Sites)"
+PROBE_FIX = "or check the IdP's metadata URL with `tutor lmsbridge check --probe`"
+IDP_CERT_FIX = "then give the IdP the certificate `tutor lmsbridge credentials <app>` prints"
 EMPTY_VERIFY_PLAN: dict[str, Any] = {
     "authn_mfe_off": False,
     "redirect_enabled": False,
     "providers": [],
+    "saml_configurations": [],
 }
 
 
@@ -100,23 +107,19 @@ class Backends:
 
 class ProviderKind(NamedTuple):
     """How to check the rows of one third_party_auth provider model. The verify plan names
-    each provider's model; this table says what that model needs.
-
-    SAML plugs in here when the plan has SAML providers: model "SAMLProviderConfig" (key
-    {"slug": <slug>}, provider id saml-<slug>, backend tpa-saml, base SAMLAuth, whose names
-    are edx's _PSA_SAML_BACKENDS), a secret check that reads the SP key pair through the
-    SAMLConfiguration the row points to (get_setting("SP_PRIVATE_KEY")), and a check that
-    the Site's "default" SAMLConfiguration is enabled (edx refuses every SAML login
-    otherwise)."""
+    each provider's model; this table says what that model needs."""
 
     backend_base: str  # the social-core class third_party_auth requires for this model
     base_label: str
-    # (spec, current row) -> None when the secret is reachable as lmsbridge keeps it, else
-    # the finding: (level, text, fix).
+    # (spec, current row) -> the finding on what the row needs besides being enabled and
+    # current: (level, text, fix), level "OK" with what is set.
     check_secret: Any
+    # The current row read from the database (as the init job reads it) rather than
+    # through current(), which may be cached.
+    from_database: bool = False
 
 
-def check_oauth2_secret(spec: dict[str, Any], current: Any) -> tuple[str, str, str] | None:
+def check_oauth2_secret(spec: dict[str, Any], current: Any) -> tuple[str, str, str]:
     """OAuth2ProviderConfig.get_setting("SECRET"): the row's secret, else
     SOCIAL_AUTH_OAUTH_SECRETS[backend_name] (edx-platform models.py)."""
     if current.secret:
@@ -133,12 +136,49 @@ def check_oauth2_secret(spec: dict[str, Any], current: Any) -> tuple[str, str, s
             f"set LMSBRIDGE_{spec['app'].upper()}_CLIENT_SECRET, `tutor config save`, then "
             "restart the LMS",
         )
-    return None
+    return ("OK", "secret set", "")
+
+
+def newest_row(model: Any, **key: Any) -> Any:
+    """The current row as django-config-models defines it (the newest with these key
+    fields), read from the database as the init job reads it."""
+    return model.objects.filter(**key).order_by("-change_date", "-id").first()
+
+
+def check_saml_provider(spec: dict[str, Any], current: Any) -> tuple[str, str, str]:
+    """A SAMLProviderConfig row as SAMLProviderConfig.get_config() uses it: its entity id
+    (the SAMLProviderData it looks up), its metadata source (what edx's pull fetches), and
+    its SAMLConfiguration (the row's own, else the Site's current "default"; the SP key
+    pair is checked on that configuration's line)."""
+    for field, label in (
+        ("backend_name", "backend name"),
+        ("entity_id", "entity id"),
+        ("metadata_source", "metadata source"),
+    ):
+        have, want = getattr(current, field), spec[field]
+        if have != want:
+            return ("ERROR", f"its {label} is {have!r}, not the planned {want!r}", INIT_FIX)
+    if current.saml_configuration_id is not None:
+        model = django_apps.get_model("third_party_auth", "SAMLConfiguration")
+        default = newest_row(model, site_id=current.site_id, slug="default")
+        if default is None or current.saml_configuration_id != default.pk:
+            return (
+                "WARNING",
+                f"it uses SAML configuration row {current.saml_configuration_id}, not the "
+                "Site's current default one (a later key or entity id change misses it)",
+                INIT_FIX + " (it empties the row's SAML configuration)",
+            )
+    source = f"metadata from {url}" if (url := spec["metadata_source"]) else "inline metadata"
+    return ("OK", f"entity id {spec['entity_id']}, {source}", "")
 
 
 PROVIDER_KINDS = {
     "OAuth2ProviderConfig": ProviderKind(
         "social_core.backends.oauth.OAuthAuth", "an OAuth2 backend", check_oauth2_secret
+    ),
+    # edx's _PSA_SAML_BACKENDS: the SAMLAuth subclasses of AUTHENTICATION_BACKENDS.
+    "SAMLProviderConfig": ProviderKind(
+        "social_core.backends.saml.SAMLAuth", "a SAML backend", check_saml_provider, True
     ),
 }
 
@@ -243,11 +283,18 @@ def lms_site(findings: Findings) -> Any:
 
 def check_provider(spec: dict[str, Any], site: Any, findings: Findings) -> None:
     """The provider's current row for the Site, as the LMS gets it (current(), cached like
-    the LMS sees it): present, bound to that Site, enabled, its secret reachable."""
+    the LMS sees it; a SAML row from the database): present, bound to that Site, enabled,
+    and what its kind needs (OAuth2: the secret reachable; SAML: entity id, metadata
+    source, configuration)."""
     subject = f"provider {spec['provider_id']}"
+    kind = PROVIDER_KINDS[spec["model"]]
     model = django_apps.get_model("third_party_auth", spec["model"])
     known = {"site_id": site.pk, "site": site, **spec["key"]}
-    current = model.current(*(known[field] for field in model.KEY_FIELDS))
+    key = {field: known[field] for field in model.KEY_FIELDS}
+    if kind.from_database:
+        current = newest_row(model, **key) or model(**key)
+    else:
+        current = model.current(*key.values())
     if current.pk is None:
         same_key = {f: known[f] for f in model.KEY_FIELDS if f not in ("site_id", "site")}
         elsewhere = sorted(set(model.objects.filter(**same_key).values_list("site_id", flat=True)))
@@ -267,12 +314,168 @@ def check_provider(spec: dict[str, Any], site: Any, findings: Findings) -> None:
     if not current.enabled:
         findings.error(subject, "current configuration is disabled", INIT_FIX)
         return
-    secret = PROVIDER_KINDS[spec["model"]].check_secret(spec, current)
-    if secret is not None:
-        level, text, fix = secret
+    level, text, fix = kind.check_secret(spec, current)
+    if level != "OK":
         findings.add(level, subject, f"enabled and current, but {text}", fix)
         return
-    findings.ok(subject, f"enabled and current for Site {site.pk} ({site.domain}), secret set")
+    findings.ok(subject, f"enabled and current for Site {site.pk} ({site.domain}), {text}")
+
+
+def pem_body(text: str) -> bytes:
+    """The DER bytes of a PEM block or of its base64 body (edx's clean() strips the PEM
+    lines; python3-saml takes either)."""
+    lines = [line for line in text.strip().splitlines() if not line.startswith("-----")]
+    return base64.b64decode("".join("".join(lines).split()), validate=True)
+
+
+def key_pair_problem(private_key: str, certificate: str) -> str:
+    """Why the SP private key and certificate are not a pair ("" when they are). Never
+    says anything of the key's value."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    try:
+        key = serialization.load_der_private_key(pem_body(private_key), password=None)
+    except (ValueError, TypeError):  # binascii.Error is a ValueError; so is a bad structure
+        return "the SP private key cannot be read (not an unencrypted RSA key)"
+    try:
+        cert = x509.load_der_x509_certificate(pem_body(certificate))
+    except ValueError:
+        return "the SP certificate cannot be read"
+    if key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
+        return "the SP private key does not belong to the SP certificate"
+    return ""
+
+
+def certificate_body(text: str) -> str:
+    return "".join(line.strip() for line in text.splitlines() if not line.startswith("-----"))
+
+
+def check_saml_configuration(spec: dict[str, Any], site: Any, findings: Findings) -> None:
+    """The Site's SAMLConfiguration of the plan (slug "default"), as edx-platform uses it:
+    current and enabled (its SAML backend answers every login and the SP metadata with a
+    404 otherwise, and its metadata pull skips every provider), the planned SP entity id,
+    and the SP key pair that get_setting() gives: the row's private key, else
+    SOCIAL_AUTH_SAML_SP_PRIVATE_KEY (slug "default") or SOCIAL_AUTH_SAML_SP_PRIVATE_KEY_DICT
+    [slug]; the certificate likewise. Presence and match only, never a key."""
+    slug = spec["slug"]
+    subject = f"SAML configuration {slug}"
+    model = django_apps.get_model("third_party_auth", "SAMLConfiguration")
+    current = newest_row(model, site_id=site.pk, slug=slug)
+    if current is None:
+        elsewhere = sorted(set(model.objects.filter(slug=slug).values_list("site_id", flat=True)))
+        text = f"no configuration for Site {site.pk} ({site.domain})"
+        if elsewhere:
+            text += "; rows exist for Site(s) " + ", ".join(map(str, elsewhere))
+        findings.error(subject, text, INIT_FIX)
+        return
+    if not current.enabled:
+        findings.error(
+            subject,
+            "current configuration is disabled: Open edX refuses every SAML login (404)",
+            INIT_FIX,
+        )
+        return
+    if current.entity_id != spec["entity_id"]:
+        findings.error(
+            subject,
+            f"its SP entity id is {current.entity_id!r}, not the planned {spec['entity_id']!r}",
+            INIT_FIX,
+        )
+        return
+    setting = "SOCIAL_AUTH_SAML_SP_{}" if slug == "default" else "SOCIAL_AUTH_SAML_SP_{}_DICT"
+    private_key = current.get_setting("SP_PRIVATE_KEY")
+    certificate = current.get_setting("SP_PUBLIC_CERT")
+    if not private_key:
+        where = setting.format("PRIVATE_KEY") + ("" if slug == "default" else f" [{slug}]")
+        findings.error(
+            subject,
+            f"no SP private key: the row's is empty and {where} is not set",
+            SETTINGS_FIX,
+        )
+        return
+    if not certificate:
+        where = setting.format("PUBLIC_CERT") + ("" if slug == "default" else f" [{slug}]")
+        findings.error(
+            subject, f"no SP certificate: the row's is empty and {where} is not set", INIT_FIX
+        )
+        return
+    problem = key_pair_problem(private_key, certificate)
+    if problem:
+        # A key the settings hold comes from LMSBRIDGE_SP_PRIVATE_KEY, checked when saved.
+        unreadable = "cannot be read" in problem and not current.private_key
+        fix = SETTINGS_FIX if unreadable else f"{INIT_FIX}, {IDP_CERT_FIX}"
+        findings.error(subject, problem, fix)
+        return
+    if certificate_body(certificate) != certificate_body(spec["public_key"]):
+        findings.error(
+            subject,
+            "the SP certificate is not the planned one (from LMSBRIDGE_SP_PRIVATE_KEY)",
+            f"{INIT_FIX}, {IDP_CERT_FIX}",
+        )
+        return
+    if current.private_key:
+        findings.warning(
+            subject,
+            "a private key is stored in the row (lmsbridge keeps it in "
+            + setting.format("PRIVATE_KEY")
+            + ")",
+            INIT_FIX + " (it empties the row's private key)",
+        )
+        return
+    findings.ok(
+        subject,
+        f"enabled and current for Site {site.pk} ({site.domain}), SP entity id "
+        f"{current.entity_id}, SP key pair set (private key from the settings)",
+    )
+
+
+def check_saml_metadata(spec: dict[str, Any], findings: Findings) -> None:
+    """The IdP's metadata as SAMLProviderConfig.get_config() reads it: the SAMLProviderData
+    rows of the entity id that are valid (is_valid(): not expired, an SSO URL and a signing
+    certificate); with none, every login fails (AuthNotConfigured)."""
+    subject = f"SAML metadata {spec['provider_id']}"
+    model = django_apps.get_model("third_party_auth", "SAMLProviderData")
+    rows = list(model.objects.filter(entity_id=spec["entity_id"]).order_by("-fetched_at"))
+    valid = [row for row in rows if row.is_valid()]
+    if spec["inline_metadata"]:
+        fix = (
+            f"set LMSBRIDGE_{spec['app'].upper()}_METADATA to the IdP's current metadata, "
+            f"`tutor config save`, then {INIT_FIX}"
+        )
+        missing_fix = f"{INIT_FIX}, which stores LMSBRIDGE_{spec['app'].upper()}_METADATA"
+    else:
+        fix = missing_fix = f"{INIT_FIX}, which pulls it, {PROBE_FIX}"
+    now = timezone.now()
+    if not rows:
+        findings.error(
+            subject, f"none stored for {spec['entity_id']}: every login fails", missing_fix
+        )
+        return
+    if not valid:
+        expired = [row.expires_at for row in rows if row.expires_at and row.expires_at <= now]
+        text = (
+            f"expired on {max(expired).date()}: every login fails"
+            if expired
+            else "incomplete (no SSO URL or signing certificate): every login fails"
+        )
+        findings.error(subject, text, fix)
+        return
+    newest = valid[0]
+    count = f"{len(valid)} signing certificate(s), SSO URL {newest.sso_url}"
+    if newest.expires_at is None:
+        findings.ok(subject, f"{count}, no expiry")
+        return
+    if newest.expires_at - now < METADATA_WARNING_DAYS * DAY:
+        findings.warning(
+            subject,
+            f"expires on {newest.expires_at.date()} (in "
+            f"{round((newest.expires_at - now) / DAY)} days)",
+            fix,
+        )
+        return
+    findings.ok(subject, f"{count}, valid until {newest.expires_at.date()}")
 
 
 def check_companion(checks: dict[str, Any], backends: Backends, findings: Findings) -> None:
@@ -396,7 +599,7 @@ def verify() -> None:
     plan = getattr(settings, "LMSBRIDGE_INIT_PLAN", None) or {"applications": [], "tokens": []}
     checks = getattr(settings, "LMSBRIDGE_VERIFY_PLAN", None) or EMPTY_VERIFY_PLAN
     findings = Findings()
-    if plan.get("providers") and checks is EMPTY_VERIFY_PLAN:
+    if (plan.get("providers") or plan.get("saml_providers")) and checks is EMPTY_VERIFY_PLAN:
         # LMS settings rendered by an lmsbridge version without verification.
         findings.error(
             "setting LMSBRIDGE_VERIFY_PLAN",
@@ -407,12 +610,17 @@ def verify() -> None:
         check_third_party_auth(checks, findings)
         backends = Backends()
         providers = checkable(checks, findings)
-        for spec in providers:
+        # One line per backend (the SAML providers share tpa-saml).
+        for spec in {spec["backend_name"]: spec for spec in providers}.values():
             check_backend(spec, backends, findings)
         site = lms_site(findings) if providers else None
         if site is not None:
+            for spec in checks.get("saml_configurations", []):
+                check_saml_configuration(spec, site, findings)
             for spec in providers:
                 check_provider(spec, site, findings)
+                if spec["model"] == "SAMLProviderConfig":
+                    check_saml_metadata(spec, findings)
         check_companion(checks, backends, findings)
         check_authn_mfe(checks, findings)
         for spec in plan["applications"]:
