@@ -58,6 +58,9 @@ setup(
             "hypothesis>=6",
             "ruff>=0.6",
             "mypy>=1.10",
+            # tests/test_packaging.py builds the package offline with the setuptools
+            # pyproject.toml's [build-system] asks for.
+            "setuptools>=77",
             "types-PyYAML",
             "Django>=5.2,<5.3",
             "packaging",

@@ -9,7 +9,6 @@ or the leftovers of a disconnected app.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -111,6 +110,9 @@ class ConfigValues:
 
 
 def _unknown(name: str, candidates: list[str]) -> ConfigError:
+    # Imported on the error path only: difflib and heapq cost every `tutor` command ~1 ms.
+    import difflib
+
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
     if close:
         return ConfigError(name, f"no such key (did you mean {close[0]}?)", "rename it", None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .backend_classes import inspect_backend
 from .config_values import AppValues
 from .connected_apps import ConnectedApp, IdentityProvider
 from .errors import ConfigError, show_value
@@ -61,6 +60,9 @@ def _read_backend(values: AppValues) -> tuple[Backend, str]:
 
 def _check_backend_class(values: AppValues, backend: Backend, other: dict[str, Any]) -> None:
     """The class serves as the provider Open edX will look up (generic protocol only)."""
+    # Imported here: only the oauth2 preset needs it, and every `tutor` command reads apps.
+    from .backend_classes import inspect_backend
+
     found = inspect_backend(backend.class_path, backend.name)
     class_key = values.key("BACKEND_CLASS")
     if not found.importable:
