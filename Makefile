@@ -37,8 +37,11 @@ $(PEERS): tests/e2e/oidc_provider/package-lock.json
 		>/dev/null; } || { echo "SAML e2e tests need xmlsec1: sudo apt-get install xmlsec1"; exit 1; }
 	touch $@
 
+# One worker per core (`make test WORKERS=0` runs in one process); the e2e tests run one after
+# the other on a single worker, the rest spread over the others.
+WORKERS ?= auto
 test: setup peers
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 # The pure core, in seconds: no Tutor, no Django, no servers.
 test-fast: setup

@@ -53,8 +53,13 @@ setup(
         # configures, at the versions edx-platform Verawood pins (requirements/edx/base.txt),
         # and the tools CI runs.
         "test": [
-            "pytest>=8",
+            # pytest 9.2 derives a test's id from a field pytest-xdist 3.8 does not set, which
+            # silently ungroups the e2e tests (--dist loadgroup): they would share ports.
+            "pytest>=8,<9.2",
             "pytest-timeout>=2.3",
+            # `make test` runs on every core; the e2e tests share fixed loopback addresses,
+            # so they stay together on one worker (conftest.py).
+            "pytest-xdist==3.8.0",
             "hypothesis>=6",
             "ruff>=0.6",
             "mypy>=1.10",

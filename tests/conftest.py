@@ -10,3 +10,11 @@ from .support import django_harness
 def django_ready(tmp_path_factory: pytest.TempPathFactory) -> None:
     """One in-process Django (settings are process-global) on a throwaway SQLite file."""
     django_harness.setup_django(tmp_path_factory.mktemp("django") / "lms.sqlite3")
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Under pytest-xdist (`make test`), the e2e tests share one worker: their servers
+    listen on fixed loopback addresses (the Open edX stand-in on 127.0.0.2:8000). Marked as
+    each is collected, before xdist reads the marks (its collection_modifyitems hook)."""
+    if item.nodeid.startswith("tests/e2e/"):
+        item.add_marker(pytest.mark.xdist_group("e2e"))
