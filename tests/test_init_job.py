@@ -8,7 +8,6 @@ task feeds to `./manage.py lms shell`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,6 @@ from .support.samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine, se
 from .support.tutor_helpers import init_python, render_env, render_init_task
 
 SEED = {"LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"]}
-
-
-@pytest.fixture
-def db(django_ready: None) -> Iterator[None]:
-    """Each test in a transaction that is rolled back."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")

@@ -4,26 +4,16 @@ lmsbridge set`, then passes `check`, and `credentials` prints what the provider 
 from __future__ import annotations
 
 import json
-import re
-import shlex
 from pathlib import Path
 
 import pytest
 
+from .support.readme_recipes import recipes as readme_recipes
 from .support.tutor_helpers import run_tutor
-
-README = (Path(__file__).parent.parent / "README.rst").read_text()
 
 
 def recipes() -> dict[str, list[str]]:
-    """app name -> the `tutor lmsbridge set` arguments of its README recipe."""
-    found = {}
-    for block in re.findall(r"    (tutor lmsbridge set .*?)\n\n", README, re.DOTALL):
-        words = shlex.split(block.replace("\\\n", " "))
-        preset = [w for w in words if re.fullmatch(r"LMSBRIDGE_[A-Z0-9]+_PRESET=oidc", w)]
-        if preset:
-            found[preset[0].split("_")[1].lower()] = words[3:]
-    return found
+    return readme_recipes("oidc")
 
 
 def test_the_readme_has_the_five_recipes() -> None:

@@ -5,29 +5,19 @@ set`, then passes `check`, renders the SAML backend and the SP key into the LMS 
 from __future__ import annotations
 
 import json
-import re
-import shlex
 from pathlib import Path
 
 import pytest
 
 from tutor_lmsbridge.core.pipeline import plan_for
 
+from .support.readme_recipes import recipes as readme_recipes
 from .support.samples import PLATFORM
 from .support.tutor_helpers import run_tutor
 
-README = (Path(__file__).parent.parent / "README.rst").read_text()
-
 
 def recipes() -> dict[str, list[str]]:
-    """app name -> the `tutor lmsbridge set` arguments of its README recipe."""
-    found = {}
-    for block in re.findall(r"    (tutor lmsbridge set .*?)\n\n", README, re.DOTALL):
-        words = shlex.split(block.replace("\\\n", " "))
-        preset = [w for w in words if re.fullmatch(r"LMSBRIDGE_[A-Z0-9]+_PRESET=saml", w)]
-        if preset:
-            found[preset[0].split("_")[1].lower()] = words[3:]
-    return found
+    return readme_recipes("saml")
 
 
 def test_the_readme_has_the_three_recipes() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -44,21 +44,6 @@ from .support.tutor_helpers import init_python, render_init_task, run_tutor
 @pytest.fixture(scope="module")
 def codes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return job_codes(tmp_path_factory, ["init", "verify"])
-
-
-@pytest.fixture
-def db(django_ready: None) -> Iterator[None]:
-    """Each test in a transaction that is rolled back."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def lms(db: None, codes: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Lms:
-    return Lms(codes, tmp_path, capsys)
 
 
 # MITx Online (ol-oauth2, login redirect, service token) and an OpenID Connect app (its own

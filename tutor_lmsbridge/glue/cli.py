@@ -61,10 +61,6 @@ def require_saved_seed(root: str, plan: Plan | None = None) -> None:
         )
 
 
-def load_plan(root: str) -> Plan:
-    return config_plan(tutor_config.load(root))
-
-
 def progress_path(root: str) -> str:
     from ..output.pending import PROGRESS_FILE
 

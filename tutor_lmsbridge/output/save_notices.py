@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from ..core.plan import Plan
-from .reports import credential_items, login_client, provider_redirect_uri, provider_registration
+from .reports import credential_items, provider_redirect_uri, provider_registration
 
 
 def _digest(seed: str, value: Any) -> str:
@@ -24,8 +24,10 @@ def fingerprints(plan: Plan, seed: str) -> dict[str, Any]:
     apps = {}
     for app in plan.bridge.apps:
         items = credential_items(plan, app, dev=False)
-        client = login_client(plan, app, dev=False)
-        handed = [client.get("client_id"), client.get("client_secret")]
+        # The login client the app registers (None, None: the app made its own).
+        handed: list[str | None] = [None, None]
+        if app.provider is not None and app.provider.generated:
+            handed = [app.provider.client_id, app.provider.client_secret]
         parts: list[Any] = [items, provider_redirect_uri(plan, app, dev=False), handed]
         if app.provider is not None and app.provider.saml is not None:
             # What the SAML IdP's admin registers (SP entity id, certificate...).
