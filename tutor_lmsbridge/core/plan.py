@@ -249,6 +249,20 @@ class Plan(NamedTuple):
             "verify_plan": self.verify_data(),
         }
 
+    def lms_env(self) -> list[tuple[str, Any]]:
+        """The keys the lms-env patch adds to lms.env.yml: openedx-companion-auth reads its
+        MITX_REDIRECT_* settings from ENV_TOKENS in production. None while no app is
+        connected."""
+        if not self.active:
+            return []
+        redirect = self.lms.redirect
+        return [
+            ("MITX_REDIRECT_ENABLED", redirect.enabled),
+            ("MITX_REDIRECT_LOGIN_URL", redirect.login_url),
+            ("MITX_REDIRECT_ALLOW_RE_LIST", redirect.allow),
+            ("MITX_REDIRECT_DENY_RE_LIST", redirect.deny),
+        ]
+
     def cms_settings_data(self) -> list[dict[str, Any]]:
         """LMSBRIDGE_COURSE_SYNC for Studio, where courses are published."""
         return [sync._asdict() for sync in self.course_sync]
