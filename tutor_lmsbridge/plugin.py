@@ -31,7 +31,7 @@ from .glue.callbacks import (
     report_after_save,
     validate_config,
 )
-from .glue.cli import lmsbridge as lmsbridge_command_group
+from .glue.command_group import lmsbridge as lmsbridge_command_group
 from .glue.templating import plan_from_template
 from .output.escaping import python_literal, yaml_value
 
