@@ -14,14 +14,15 @@ import datetime
 import math
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import ConfigError, show_value
+from .records import Record
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
-class Kind(NamedTuple):
+class Kind(Record):
     name: str  # as the README's key tables show it
     literal: bool  # `tutor lmsbridge set` keeps the value exactly as typed
     secret: bool = False  # never shown: not in messages, `status`, logs or job scripts
@@ -45,7 +46,7 @@ XML = Kind("XML", literal=True)  # a document on several lines (SAML metadata)
 PRIVATE_KEY = Kind("RSA private key (PEM)", literal=True, secret=True)
 
 
-class Rules(NamedTuple):
+class Rules(Record):
     """What a text value may look like (the catalog gives each key its own)."""
 
     pattern: str | None = None  # the characters (and shape) allowed, as a full-match regex
