@@ -31,7 +31,7 @@ from .glue.callbacks import (
     report_after_save,
     validate_config,
 )
-from .glue.cli import lmsbridge as lmsbridge_command_group
+from .glue.command_group import lmsbridge as lmsbridge_command_group
 from .glue.templating import plan_from_template
 from .output.escaping import python_literal, yaml_value
 
@@ -55,10 +55,11 @@ hooks.Actions.ENV_SAVED.add()(report_after_save)
 hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_rendered_files)
 
 ########## Templates
+# templates/build/openedx/lmsbridge/ is rendered by Tutor's own "build" target into the openedx
+# image's build context (no target of ours: each one costs every `config save` a renderer and
+# a walk of every template root). The plugin's Open edX app is copied there verbatim after
+# each save (copy_openedx_app), not rendered. templates/lmsbridge/ holds the jobs' tasks.
 hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES)
-# The requirements file lands in the openedx image's build context; the plugin's Open edX app
-# is copied there verbatim after each save (copy_openedx_app), not rendered.
-hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("lmsbridge/image", "build/openedx"))
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
     [("lmsbridge_py", python_literal), ("lmsbridge_yaml", yaml_value)]
 )

@@ -15,7 +15,9 @@ import ast
 import importlib
 import inspect
 import textwrap
-from typing import Any, NamedTuple
+from typing import Any
+
+from .records import Record
 
 # Settings edx-platform's provider configuration gives every backend (its key, secret).
 _FROM_THE_ROW = frozenset({"KEY", "SECRET"})
@@ -23,7 +25,7 @@ _FROM_THE_ROW = frozenset({"KEY", "SECRET"})
 _BASE_MODULES = frozenset({"social_core.backends.base", "social_core.backends.oauth"})
 
 
-class BackendClass(NamedTuple):
+class BackendClass(Record):
     importable: bool  # False: only the image has it (PACKAGE installs it there)
     problem: str  # why the class cannot serve as an OAuth2 provider ("" when it can)
     required_settings: tuple[str, ...]  # settings it reads without a default

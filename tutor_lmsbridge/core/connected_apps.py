@@ -6,15 +6,16 @@ into the objects and settings Open edX needs.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from .presets import Backend, Preset
+from .records import Record
 from .url_values import BaseUrl
 
 PREFIX = "LMSBRIDGE_"
 
 
-class Platform(NamedTuple):
+class Platform(Record):
     """The Open edX side, from Tutor's own settings."""
 
     lms_host: str
@@ -27,7 +28,7 @@ class Platform(NamedTuple):
         return f"{'https' if self.https else 'http'}://{self.lms_host}"
 
 
-class SamlIdp(NamedTuple):
+class SamlIdp(Record):
     """A SAML identity provider: where its metadata comes from and how its attributes map."""
 
     entity_id: str
@@ -36,7 +37,7 @@ class SamlIdp(NamedTuple):
     attributes: dict[str, str]  # SAMLProviderConfig field (attr_*) -> SAML attribute name
 
 
-class SamlServiceProvider(NamedTuple):
+class SamlServiceProvider(Record):
     """Open edX as a SAML service provider (one for the LMS Site, configuration "default")."""
 
     entity_id: str
@@ -46,7 +47,7 @@ class SamlServiceProvider(NamedTuple):
     certificate: str  # base64 DER: public, in the SAMLConfiguration row and the credentials
 
 
-class IdentityProvider(NamedTuple):
+class IdentityProvider(Record):
     """Direction A: Open edX logs learners in through this app (a social-auth backend, or
     edx-platform's SAML backend for a SAML identity provider)."""
 
@@ -82,7 +83,7 @@ class IdentityProvider(NamedTuple):
         return f"saml-{self.slug}" if self.saml is not None else f"oa2-{self.backend.name}"
 
 
-class ApiClient(NamedTuple):
+class ApiClient(Record):
     """Direction B: this app calls Open edX (OAuth2 application + service user + token)."""
 
     service_username: str
@@ -96,7 +97,7 @@ class ApiClient(NamedTuple):
     token_expires: str  # ISO date
 
 
-class CatalogSide(NamedTuple):
+class CatalogSide(Record):
     """A course catalog (Richie) Open edX serves: API key, cross-domain CSRF, course sync."""
 
     api_token: str  # Open edX's EDX_API_KEY, sent by Richie as X-Edx-Api-Key
@@ -111,7 +112,7 @@ class CatalogSide(NamedTuple):
         return "/api/v1.0/course-runs-sync/"
 
 
-class ConnectedApp(NamedTuple):
+class ConnectedApp(Record):
     name: str
     preset: Preset
     url: BaseUrl  # what the learner's browser reaches
@@ -126,7 +127,7 @@ class ConnectedApp(NamedTuple):
         return app_key_prefix(self.name)
 
 
-class Bridge(NamedTuple):
+class Bridge(Record):
     platform: Platform
     apps: tuple[ConnectedApp, ...]
     login_redirect_app: ConnectedApp | None

@@ -11,12 +11,13 @@ iterate over this catalog: adding a key is one entry here plus the place its val
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import value_types as kinds
 from .connected_apps import PREFIX as PREFIX
 from .derived_secrets import derive_secret
 from .presets import BACKENDS, COMPANION_AUTH_REQUIREMENT, PROVIDER_FLAGS, SAML_ATTRIBUTES, Preset
+from .records import Record
 from .value_types import Kind, Rules
 from .vocabulary import (
     BACKEND_NAME_RE,
@@ -48,14 +49,14 @@ class AppView(Protocol):
     def get(self, setting: str) -> Any: ...
 
 
-class Derived(NamedTuple):
+class Derived(Record):
     """A default computed from the app; ``doc`` says how, in the README."""
 
     compute: Callable[[AppView], Any]
     doc: str
 
 
-class Required(NamedTuple):
+class Required(Record):
     """No default: the key must be set (``example`` shows an accepted value), unless
     ``unless`` says the app does without it (its value is then unset)."""
 
@@ -67,7 +68,7 @@ def _all(_preset: Preset) -> bool:
     return True
 
 
-class Key(NamedTuple):
+class Key(Record):
     setting: str  # "APPS" or, per app, "CLIENT_ID"
     kind: Kind
     doc: str

@@ -6,10 +6,11 @@ The settings patches, the requirements file, the init job, ``tutor lmsbridge sta
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from .connected_apps import Bridge, ConnectedApp, IdentityProvider
 from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
+from .records import Record
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
@@ -25,13 +26,13 @@ SAML_PROVIDER_MODEL = "SAMLProviderConfig"
 PROVIDER_FIELDS = ("enabled", "name", "slug", "key", "visible", *PROVIDER_FLAGS)
 
 
-class ServiceUser(NamedTuple):
+class ServiceUser(Record):
     app: str
     username: str
     email: str
 
 
-class OAuthApplication(NamedTuple):
+class OAuthApplication(Record):
     """A django-oauth-toolkit Application in Open edX, for an app of direction B."""
 
     app: str
@@ -45,7 +46,7 @@ class OAuthApplication(NamedTuple):
     skip_authorization: bool = True
 
 
-class ServiceToken(NamedTuple):
+class ServiceToken(Record):
     app: str
     username: str
     application: str  # OAuthApplication.name
@@ -54,7 +55,7 @@ class ServiceToken(NamedTuple):
     expires: str  # ISO 8601, UTC
 
 
-class ProviderConfig(NamedTuple):
+class ProviderConfig(Record):
     """A third_party_auth OAuth2ProviderConfig row, for an app of direction A."""
 
     app: str
@@ -113,7 +114,7 @@ SAML_SP_OTHER_CONFIG: dict[str, Any] = {
 }
 
 
-class SamlConfiguration(NamedTuple):
+class SamlConfiguration(Record):
     """Open edX's SAML service provider: a third_party_auth SAMLConfiguration row. Its
     private key stays empty (edx reads SOCIAL_AUTH_SAML_SP_PRIVATE_KEY); its public_key holds
     the certificate, so that a key rotation is one new history row."""
@@ -126,7 +127,7 @@ class SamlConfiguration(NamedTuple):
     enabled: bool = True
 
 
-class SamlProvider(NamedTuple):
+class SamlProvider(Record):
     """A third_party_auth SAMLProviderConfig row (provider id saml-<slug>)."""
 
     app: str
@@ -186,7 +187,7 @@ class SamlProvider(NamedTuple):
         }
 
 
-class CompanionRedirect(NamedTuple):
+class CompanionRedirect(Record):
     """openedx-companion-auth's MITX_REDIRECT_* settings."""
 
     enabled: bool
@@ -195,7 +196,7 @@ class CompanionRedirect(NamedTuple):
     deny: list[str]
 
 
-class LmsSettings(NamedTuple):
+class LmsSettings(Record):
     """What the LMS settings patches write; each field is one statement there."""
 
     allow_public_account_creation: bool
@@ -214,7 +215,7 @@ class LmsSettings(NamedTuple):
     saml_sp_private_key: str = ""  # SOCIAL_AUTH_SAML_SP_PRIVATE_KEY (slug "default")
 
 
-class CourseSync(NamedTuple):
+class CourseSync(Record):
     """A catalog Studio sends published course runs to (in-image code, CMS settings)."""
 
     app: str
@@ -223,7 +224,7 @@ class CourseSync(NamedTuple):
     timeout: int
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     bridge: Bridge
     users: tuple[ServiceUser, ...]
     applications: tuple[OAuthApplication, ...]
@@ -248,6 +249,20 @@ class Plan(NamedTuple):
             "init_plan": self.init_data(),
             "verify_plan": self.verify_data(),
         }
+
+    def lms_env(self) -> list[tuple[str, Any]]:
+        """The keys the lms-env patch adds to lms.env.yml: openedx-companion-auth reads its
+        MITX_REDIRECT_* settings from ENV_TOKENS in production. None while no app is
+        connected."""
+        if not self.active:
+            return []
+        redirect = self.lms.redirect
+        return [
+            ("MITX_REDIRECT_ENABLED", redirect.enabled),
+            ("MITX_REDIRECT_LOGIN_URL", redirect.login_url),
+            ("MITX_REDIRECT_ALLOW_RE_LIST", redirect.allow),
+            ("MITX_REDIRECT_DENY_RE_LIST", redirect.deny),
+        ]
 
     def cms_settings_data(self) -> list[dict[str, Any]]:
         """LMSBRIDGE_COURSE_SYNC for Studio, where courses are published."""

@@ -9,7 +9,9 @@ the presets as an argument and never asks Tutor.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Literal
+
+from .records import Record
 
 # The plugin's own Open edX app (course-run sync, /richie/ redirect, the per-app OpenID
 # Connect backends), copied into the image's build context and installed from there
@@ -21,7 +23,7 @@ OIDC_BACKEND_MODULE = "lmsbridge_openedx.oidc"
 COMPANION_AUTH_REQUIREMENT = "openedx-companion-auth==1.3.0"
 
 
-class Backend(NamedTuple):
+class Backend(Record):
     """A python-social-auth backend installable into the openedx image."""
 
     name: str  # the backend's ``name``: the provider id is "oa2-<name>"
@@ -92,7 +94,7 @@ PROVIDER_FLAGS = (
 Protocol = Literal["", "endpoints", "generic", "oidc", "saml"]
 
 
-class Preset(NamedTuple):
+class Preset(Record):
     name: str
     title: str  # default provider display name (<= 50 characters)
     identity_provider: bool  # direction A

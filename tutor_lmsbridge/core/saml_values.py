@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import xml.etree.ElementTree as ET
-import xml.parsers.expat as pyexpat
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING
+
+from .records import Record
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -39,6 +42,11 @@ class UnsafeXML(ValueError):
 def parse_xml_safely(data: bytes | str) -> ET.Element:
     """An ElementTree built from expat's events, refusing any DTD or entity declaration
     (so no entity expansion and no external fetch). Raises ET.ParseError or UnsafeXML."""
+    # Imported here: only SAML metadata is XML, and `tutor config save` without an inline
+    # METADATA value should not pay for loading the XML modules.
+    import xml.etree.ElementTree as ET
+    import xml.parsers.expat as pyexpat
+
     builder = ET.TreeBuilder()
     parser = pyexpat.ParserCreate(namespace_separator="}")
 
@@ -88,7 +96,7 @@ def redirect_sso_url(entity: ET.Element) -> str:
     return ""
 
 
-class SpKeyPair(NamedTuple):
+class SpKeyPair(Record):
     private_key: str  # PKCS#8, base64 body without the PEM lines (as edx-platform documents)
     certificate: str  # DER certificate, base64 body without the PEM lines
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, show_value
+from .records import Record
 
 # A DNS name or IPv4 address (no user info, no IPv6 brackets: nothing here needs them).
 _HOST_RE = re.compile(
@@ -16,7 +16,7 @@ _PATH_RE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 EXAMPLE = "https://app.example.com"
 
 
-class BaseUrl(NamedTuple):
+class BaseUrl(Record):
     """An absolute http(s) URL without query or fragment, kept without a trailing slash."""
 
     scheme: str

@@ -14,14 +14,17 @@ import datetime
 import math
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import ConfigError, show_value
+from .records import Record
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+# Characters a single-line value may not contain: controls and line breaks. Sets, not
+# regexes: compiling a regex costs every `tutor` call that loads the plugin.
+_CONTROLS = frozenset(map(chr, [*range(0x20), 0x7F, 0x85, 0x2028, 0x2029]))
 
 
-class Kind(NamedTuple):
+class Kind(Record):
     name: str  # as the README's key tables show it
     literal: bool  # `tutor lmsbridge set` keeps the value exactly as typed
     secret: bool = False  # never shown: not in messages, `status`, logs or job scripts
@@ -45,7 +48,7 @@ XML = Kind("XML", literal=True)  # a document on several lines (SAML metadata)
 PRIVATE_KEY = Kind("RSA private key (PEM)", literal=True, secret=True)
 
 
-class Rules(NamedTuple):
+class Rules(Record):
     """What a text value may look like (the catalog gives each key its own)."""
 
     pattern: str | None = None  # the characters (and shape) allowed, as a full-match regex
@@ -83,7 +86,7 @@ def text(key: str, value: Any, rules: Rules, secret: bool = False) -> str:
         shown = "a value of another type" if secret else show_value(value)
         raise ConfigError(key, f"expected text, got {shown}", "give a single-line text value")
     shown = "the value" if secret else show_value(value)
-    if _CONTROL_RE.search(value):
+    if not _CONTROLS.isdisjoint(value):
         raise ConfigError(key, f"{shown} contains a line break or control character", "remove it")
     if rules.max_length is not None and len(value) > rules.max_length:
         raise ConfigError(
@@ -188,7 +191,7 @@ def text_mapping(key: str, value: Any, rules: Rules) -> dict[str, str]:
         )
     result = {}
     for name, item in value.items():
-        if not isinstance(name, str) or _CONTROL_RE.search(name):
+        if not isinstance(name, str) or not _CONTROLS.isdisjoint(name):
             raise ConfigError(key, f"entry {show_value(name)} is not a single-line name", "")
         try:
             result[name] = text(key, item, Rules())
@@ -235,7 +238,7 @@ def json_mapping(key: str, value: Any, rules: Rules) -> dict[str, Any]:
 
 
 # What a multi-line document may contain: tabs and line breaks, no other control character.
-_DOCUMENT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DOCUMENT_CONTROLS = _CONTROLS - {"\t", "\n", "\r", "\x85", "\u2028", "\u2029"}
 
 
 def _document(key: str, value: Any, rules: Rules, what: str, secret: bool) -> str:
@@ -248,7 +251,7 @@ def _document(key: str, value: Any, rules: Rules, what: str, secret: bool) -> st
             f"is {len(value)} characters long, at most {rules.max_length} are accepted",
             f"give a document of at most {rules.max_length} characters",
         )
-    if _DOCUMENT_CONTROL_RE.search(value):
+    if not _DOCUMENT_CONTROLS.isdisjoint(value):
         raise ConfigError(key, "contains a control character", "remove it", rules.example)
     return value
 

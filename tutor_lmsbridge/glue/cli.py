@@ -20,8 +20,7 @@ from .templating import presets
 if TYPE_CHECKING:
     from ..core.plan import Plan
 
-# The command implementations (reports, probe) are imported when a command runs: plugin.py
-# imports this module on every `tutor` call, and most calls never use it.
+# The command implementations (reports, probe) are imported when a command runs.
 # `credentials --format`: what `reports.credentials` writes.
 FORMATS = ("env", "json", "python")
 
@@ -67,12 +66,12 @@ def progress_path(root: str) -> str:
     return os.path.join(tutor_env.base_dir(root), *PROGRESS_FILE)
 
 
-@click.group(name="lmsbridge", help="Apps connected to Open edX: status, credentials, checks.")
-def lmsbridge() -> None:
-    pass
+# The commands of `tutor lmsbridge` (command_group.LazyGroup, which Tutor registers, reads them
+# from here when one runs).
+COMMANDS = click.Group(name="lmsbridge")
 
 
-@lmsbridge.command(
+@COMMANDS.command(
     help="Show the connected apps and what the init job makes sure of. No secret is shown."
 )
 @click.option("--dev", is_flag=True, help="Show the `tutor dev` URLs (http, port 8000).")
@@ -95,7 +94,7 @@ def status(context: Any, dev: bool) -> None:
         fmt.echo_alert(f"lmsbridge: {key} is not saved yet: run `tutor config save`")
 
 
-@lmsbridge.command(
+@COMMANDS.command(
     name="credentials",
     help="Print what APP needs on its side (its .env settings, the redirect URI its OAuth2 client "
     "must allow). This is the only command that prints secrets.",
@@ -118,7 +117,7 @@ def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
     record_handover(progress_path(context.root), plan, str(config[SEED_KEY]), app)
 
 
-@lmsbridge.command(
+@COMMANDS.command(
     name="check",
     help="Validate the LMSBRIDGE_* configuration, one line per finding; with --probe, also reach "
     "each identity provider from this machine. Exits 1 on any error.",
@@ -153,7 +152,7 @@ def check_command(context: Any, with_probe: bool, timeout: float) -> None:
         raise SystemExit(1)
 
 
-@lmsbridge.command(
+@COMMANDS.command(
     name="set",
     help="Like `tutor config save --set KEY=VALUE ...`, but validates first: when a value is "
     "invalid, nothing is written (config.yml and the env stay as they are). Text, secret, URL "

@@ -10,20 +10,21 @@ import hashlib
 import json
 import shlex
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..core.connected_apps import ConnectedApp
 from ..core.errors import ConfigError, Syntax
 from ..core.pipeline import plan_for
 from ..core.plan import MANAGED_MARKER, Plan
 from ..core.presets import PRESETS, Preset
+from ..core.records import Record
 from ..core.richie_routing import richie_backend_entry
 from ..core.saml_values import pem_certificate
 from .escaping import python_literal
 from .masking import mask, secret_values
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     level: str  # "error", "warning" or "ok"
     key: str  # the config key (or app) it is about
     message: str
