@@ -106,6 +106,28 @@ def test_class_attributes_match() -> None:
     assert outcome(lambda: AsNamedTuple._make(("a",))) == ("error", TypeError)
 
 
+class NamedTupleWithMore(AsNamedTuple):
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+class RecordWithMore(AsRecord):
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def test_subclasses_inherit_the_fields() -> None:
+    """As another plugin may extend a preset's class."""
+    expected, got = NamedTupleWithMore("a", 1), RecordWithMore("a", 1)
+    assert isinstance(got, AsRecord)
+    assert tuple(got) == tuple(expected)
+    assert got.shout() == expected.shout() == "A"
+    assert got._fields == expected._fields
+    assert got._asdict() == expected._asdict()
+    assert type(got._replace(size=2)) is RecordWithMore
+    assert AsRecord.__doc__ == str(AsNamedTuple.__doc__).replace("AsNamedTuple", "AsRecord")
+
+
 def test_misdeclared_records_are_refused() -> None:
     with pytest.raises(TypeError, match="without a default follows"):
 

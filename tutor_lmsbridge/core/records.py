@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from typing import NamedTuple as Record
@@ -45,10 +45,10 @@ else:
 
     class _RecordMeta(type):
         def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Any:
-            if not any(isinstance(base, _RecordMeta) for base in bases):
-                return super().__new__(mcls, name, bases, namespace)  # Record itself
-            if bases != (Record,):
-                raise TypeError(f"{name}: a record derives from Record only")
+            if not any(isinstance(base, _RecordMeta) for base in bases) or bases != (Record,):
+                # Record itself, or a subclass of a record: as with NamedTuple, a plain class
+                # that inherits the record's fields.
+                return super().__new__(mcls, name, bases, namespace)
             fields = tuple(namespace.get("__annotations__", {}))
             defaults = {field: namespace[field] for field in fields if field in namespace}
             for field, following in pairwise(fields):
@@ -59,6 +59,7 @@ else:
             for field in fields:
                 if field.startswith("_"):
                     raise TypeError(f"{name}: field names cannot start with '_': {field!r}")
+            namespace.setdefault("__doc__", f"{name}({', '.join(fields)})")
             namespace.update(
                 __slots__=(),
                 _fields=fields,
@@ -72,8 +73,6 @@ else:
 
     class Record(tuple, metaclass=_RecordMeta):
         __slots__ = ()
-        _fields: ClassVar[tuple[str, ...]] = ()
-        _field_defaults: ClassVar[dict[str, Any]] = {}
 
         @classmethod
         def _make(cls, iterable: Any) -> Any:
