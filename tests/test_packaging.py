@@ -119,3 +119,24 @@ def test_the_package_builds_without_warnings_and_ships_all_its_files(
     with tarfile.open(sdist) as archive:
         members = {m.name.split("/", 1)[1] for m in archive.getmembers() if m.isfile()}
     assert members == {*files, *TOP_FILES, *SDIST_METADATA}
+
+
+def test_no_package_file_is_hidden_from_git() -> None:
+    """A file .gitignore hides (the requirements template under templates/build/ once was)
+    ships from a working tree, but from no clone, git URL or release."""
+    if not (PROJECT / ".git").exists():
+        pytest.skip("not a git checkout")
+    result = subprocess.run(
+        ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--", PACKAGE],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    hidden = [
+        path
+        for path in result.stdout.splitlines()
+        if "/__pycache__/" not in f"/{path}" and not path.endswith(".pyc")
+    ]
+    assert hidden == []
