@@ -34,6 +34,10 @@ setup(
     # never imported here). Listing them all as packages keeps setuptools from warning that
     # data folders are "absent from the packages configuration".
     packages=find_namespace_packages(include=["tutor_lmsbridge", "tutor_lmsbridge.*"]),
+    # The packages sit at the project root, said explicitly: `pip install -e .` then adds the
+    # root to sys.path with a .pth file instead of installing an import hook, and setuptools
+    # prints no "Editable installation" banner (what is installed stays the same).
+    package_dir={"": "."},
     include_package_data=True,
     package_data={"": ["*", "**/*"]},
     exclude_package_data={"": ["__pycache__", "*.pyc"]},
