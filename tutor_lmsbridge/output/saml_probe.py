@@ -19,7 +19,7 @@ import binascii
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
-from ..core.saml_values import DS, HTTP_REDIRECT, MD, SAML2_PROTOCOL, UnsafeXML
+from ..core.saml_values import DS, MD, SAML2_PROTOCOL, UnsafeXML, find_entity, redirect_sso_url
 from ..core.saml_values import parse_xml_safely as parse_safely
 from .http_fetch import fetch
 
@@ -112,30 +112,19 @@ def check_metadata(
         root = parse_safely(data)
     except (ET.ParseError, UnsafeXML) as exc:
         return [("error", f"{where}: not SAML metadata (XML: {exc})")]
-    if root.tag == f"{{{MD}}}EntityDescriptor":
-        entity = root
-        if root.get("entityID") != entity_id:
+    if root.tag not in (f"{{{MD}}}EntityDescriptor", f"{{{MD}}}EntitiesDescriptor"):
+        return [("error", f"{where}: root element {root.tag} is not SAML metadata")]
+    entity = find_entity(root, entity_id)
+    if entity is None:
+        if root.tag == f"{{{MD}}}EntityDescriptor":
             return [
-                *findings,
                 (
                     "error",
                     f"metadata describes entity {root.get('entityID')!r}, "
                     f"not the configured {entity_id!r}",
-                ),
+                )
             ]
-    elif root.tag == f"{{{MD}}}EntitiesDescriptor":
-        match = next(
-            (e for e in root.iter(f"{{{MD}}}EntityDescriptor") if e.get("entityID") == entity_id),
-            None,
-        )
-        if match is None:
-            return [*findings, ("error", f"metadata lists no entity {entity_id!r}")]
-        entity = match
-    else:
-        return [
-            *findings,
-            ("error", f"{where}: root element {root.tag} is not SAML metadata"),
-        ]
+        return [("error", f"metadata lists no entity {entity_id!r}")]
     answers = "answers" if where.startswith("metadata URL") else "is"
     findings.append(("ok", f"{where} {answers} SAML metadata for {entity_id}"))
 
@@ -164,13 +153,9 @@ def check_metadata(
         ]
     if SAML2_PROTOCOL not in (idp.get("protocolSupportEnumeration") or ""):
         findings.append(("error", "the IDPSSODescriptor does not announce SAML 2.0"))
-    redirect = [
-        s.get("Location")
-        for s in idp.findall(f"{{{MD}}}SingleSignOnService")
-        if s.get("Binding") == HTTP_REDIRECT
-    ]
-    if redirect and redirect[0]:
-        findings.append(("ok", f"single sign-on (HTTP-Redirect) at {redirect[0]}"))
+    redirect = redirect_sso_url(entity)
+    if redirect:
+        findings.append(("ok", f"single sign-on (HTTP-Redirect) at {redirect}"))
     else:
         findings.append(
             (
