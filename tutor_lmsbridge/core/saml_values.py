@@ -105,8 +105,10 @@ class KeyProblem(ValueError):
     """Why a value is not a usable SP private key (never contains the value)."""
 
 
+@lru_cache(maxsize=4)
 def load_private_key(pem: str) -> object:
-    """The RSA private key of a PEM text (PKCS#1 or PKCS#8, unencrypted), or KeyProblem."""
+    """The RSA private key of a PEM text (PKCS#1 or PKCS#8, unencrypted), or KeyProblem.
+    Cached: each read of LMSBRIDGE_SP_PRIVATE_KEY checks it, and sp_key_pair loads it."""
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
