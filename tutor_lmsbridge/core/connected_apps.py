@@ -13,6 +13,10 @@ from .records import Record
 from .url_values import BaseUrl
 
 PREFIX = "LMSBRIDGE_"
+# edx-platform's provider ids: "oa2-<backend name>" (OAuth2ProviderConfig rows) and
+# "saml-<slug>" (SAMLProviderConfig rows).
+OAUTH2_PROVIDER_PREFIX = "oa2"
+SAML_PROVIDER_PREFIX = "saml"
 
 
 class Platform(Record):
@@ -80,7 +84,9 @@ class IdentityProvider(Record):
     @property
     def provider_id(self) -> str:
         """edx-platform's id of the provider: saml-<slug> or oa2-<backend>."""
-        return f"saml-{self.slug}" if self.saml is not None else f"oa2-{self.backend.name}"
+        if self.saml is not None:
+            return f"{SAML_PROVIDER_PREFIX}-{self.slug}"
+        return f"{OAUTH2_PROVIDER_PREFIX}-{self.backend.name}"
 
 
 class ApiClient(Record):

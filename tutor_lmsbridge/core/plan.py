@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .connected_apps import Bridge, ConnectedApp, IdentityProvider
+from .connected_apps import (
+    OAUTH2_PROVIDER_PREFIX,
+    SAML_PROVIDER_PREFIX,
+    Bridge,
+    ConnectedApp,
+    IdentityProvider,
+)
 from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 from .records import Record
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
 MANAGED_MARKER = "lmsbridge_app"
-# edx-platform's provider id of an OAuth2ProviderConfig: "oa2-<backend name>".
-OAUTH2_PROVIDER_PREFIX = "oa2"
 # The third_party_auth model of those rows, as `do lmsbridge-verify` looks it up.
 OAUTH2_PROVIDER_MODEL = "OAuth2ProviderConfig"
 # The third_party_auth model of the SAML provider rows (provider id "saml-<slug>").
@@ -146,7 +150,7 @@ class SamlProvider(Record):
 
     @property
     def provider_id(self) -> str:
-        return f"saml-{self.slug}"
+        return f"{SAML_PROVIDER_PREFIX}-{self.slug}"
 
     def check(self) -> dict[str, Any]:
         """What `do lmsbridge-verify` checks for this provider (no secret): its row, keyed on
