@@ -3,13 +3,12 @@ lmsbridge set`, then passes `check`, and `credentials` prints what the provider 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from .support.readme_recipes import apply_recipe
 from .support.readme_recipes import recipes as readme_recipes
-from .support.tutor_helpers import run_tutor
 
 
 def recipes() -> dict[str, list[str]]:
@@ -22,14 +21,7 @@ def test_the_readme_has_the_five_recipes() -> None:
 
 @pytest.mark.parametrize("app", sorted(recipes()))
 def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
-    run_tutor(tmp_path, "config", "save")
-    run_tutor(tmp_path, "lmsbridge", "set", *recipes()[app])
-    check = run_tutor(tmp_path, "lmsbridge", "check")
-    assert check.stdout.splitlines()[-1] == "0 error(s), 0 warning(s)"
-    exported = json.loads(
-        run_tutor(tmp_path, "lmsbridge", "credentials", app, "--format", "json").stdout
-    )
+    exported = apply_recipe(tmp_path, app, recipes()[app])
     registration = exported["registration"]
     assert registration["redirect_uri"] == f"http://local.openedx.io/auth/complete/{app}/"
     assert registration["logout_url"] == "http://local.openedx.io/logout"

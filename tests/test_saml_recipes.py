@@ -4,16 +4,15 @@ set`, then passes `check`, renders the SAML backend and the SP key into the LMS 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from tutor_lmsbridge.core.pipeline import plan_for
 
+from .support.readme_recipes import apply_recipe
 from .support.readme_recipes import recipes as readme_recipes
 from .support.samples import PLATFORM
-from .support.tutor_helpers import run_tutor
 
 
 def recipes() -> dict[str, list[str]]:
@@ -36,14 +35,7 @@ def test_the_shibboleth_recipe_is_the_two_keys() -> None:
 
 @pytest.mark.parametrize("app", sorted(recipes()))
 def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
-    run_tutor(tmp_path, "config", "save")
-    run_tutor(tmp_path, "lmsbridge", "set", *recipes()[app])
-    check = run_tutor(tmp_path, "lmsbridge", "check")
-    assert check.stdout.splitlines()[-1] == "0 error(s), 0 warning(s)"
-    exported = json.loads(
-        run_tutor(tmp_path, "lmsbridge", "credentials", app, "--format", "json").stdout
-    )
+    exported = apply_recipe(tmp_path, app, recipes()[app])
     registration = exported["registration"]
     assert registration["sp_entity_id"] == "http://local.openedx.io/saml"
     assert registration["sp_metadata_url"] == "http://local.openedx.io/auth/saml/metadata.xml"
