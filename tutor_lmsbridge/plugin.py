@@ -58,7 +58,8 @@ hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_ren
 # templates/build/openedx/lmsbridge/ is rendered by Tutor's own "build" target into the openedx
 # image's build context (no target of ours: each one costs every `config save` a renderer and
 # a walk of every template root). The plugin's Open edX app is copied there verbatim after
-# each save (copy_openedx_app), not rendered. templates/lmsbridge/ holds the jobs' tasks.
+# each save (copy_openedx_app), not rendered. templates/lmsbridge/ holds the jobs' tasks and,
+# in settings/, the bodies of the two settings patches.
 hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES)
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
     [("lmsbridge_py", python_literal), ("lmsbridge_yaml", yaml_value)]
@@ -66,7 +67,10 @@ hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
 hooks.Filters.ENV_TEMPLATE_VARIABLES.add_item(("lmsbridge_plan", plan_from_template))
 
 ########## Patches: one file each. Low priority, so that our settings come after other
-########## plugins' (tutor-mfe turns the authn MFE on in its own patches).
+########## plugins' (tutor-mfe turns the authn MFE on in its own patches). The two settings
+########## patches only include their body from templates/lmsbridge/settings/: Tutor compiles
+########## a patch's text anew for each file it is rendered into (production.py and
+########## development.py), while Jinja compiles an included template once per renderer.
 for path in sorted(glob(os.path.join(HERE, "patches", "*"))):
     with open(path, encoding="utf-8") as patch_file:
         hooks.Filters.ENV_PATCHES.add_item(
