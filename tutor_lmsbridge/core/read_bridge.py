@@ -22,7 +22,6 @@ from .presets import PRESETS, Preset
 from .read_catalog import check_catalogs, read_catalog
 from .read_client import read_client
 from .read_provider import check_unique_backends, read_provider
-from .read_saml import check_unique_saml, read_saml_provider, read_service_provider
 from .vocabulary import (
     ALWAYS_ALLOWED_PATHS,
     APP_NAME_RE,
@@ -52,10 +51,15 @@ def read_bridge(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESE
         secrets.extend(app_values.secrets())
     connected = tuple(apps)
     check_unique_backends(connected)
-    check_unique_saml(connected)
+    saml = any(app.provider is not None and app.provider.saml for app in connected)
+    if saml:
+        # SAML's readers (XML, the SP key pair) load for SAML apps only.
+        from .read_saml import check_unique_saml, read_service_provider
+
+        check_unique_saml(connected)
     check_catalogs(platform, connected, warnings)
     saml_sp = None
-    if any(app.provider is not None and app.provider.saml for app in connected):
+    if saml:
         saml_sp = read_service_provider(values, platform)
         secrets.append(values.get("SP_PRIVATE_KEY", platform))
         secrets.append(saml_sp.private_key)
@@ -156,6 +160,8 @@ def _read_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedAp
 def _read_saml_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedApp:
     """A SAML identity provider: the LMS fetches its metadata itself (no internal URL) and
     the browser only visits its single sign-on page (no logout URL for Open edX to call)."""
+    from .read_saml import read_saml_provider  # see read_bridge
+
     provider, url = read_saml_provider(values, warnings)
     return ConnectedApp(
         name=values.name,

@@ -19,7 +19,6 @@ from ..core.plan import MANAGED_MARKER, Plan
 from ..core.presets import PRESETS, Preset
 from ..core.records import Record
 from ..core.richie_routing import richie_backend_entry
-from ..core.saml_values import pem_certificate
 from .escaping import python_literal
 from .masking import mask, secret_values
 
@@ -286,6 +285,8 @@ def provider_registration(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str,
     lms = plan.bridge.platform.lms_url(dev)
     sp = plan.bridge.saml_sp
     if app.provider is not None and app.provider.saml is not None and sp is not None:
+        from ..core.saml_values import pem_certificate  # loaded for SAML apps only
+
         return {
             "sp_entity_id": sp.entity_id,
             "sp_metadata_url": f"{lms}/auth/saml/metadata.xml",
