@@ -57,11 +57,15 @@ def _check(value: Any) -> None:
 
 def python_literal(value: Any) -> str:
     """A Python expression that evaluates to ``value`` (``ast.literal_eval`` can read it)."""
-    _check(value)
+    _check(value)  # the whole value, once, before any of it is written
+    return _python_expression(value)
+
+
+def _python_expression(value: Any) -> str:
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(python_literal(item) for item in value) + "]"
+        return "[" + ", ".join(map(_python_expression, value)) + "]"
     if isinstance(value, Mapping):
-        items = (f"{python_literal(k)}: {python_literal(v)}" for k, v in value.items())
+        items = (f"{_python_expression(k)}: {_python_expression(v)}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
     # repr() of None/bool/int/str is a literal; for str it escapes quotes, backslashes,
     # line breaks and every non-printable character.
