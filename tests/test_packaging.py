@@ -87,7 +87,12 @@ def test_the_package_builds_without_warnings_and_ships_all_its_files(
     source.mkdir()
     files = copy_project(source)
     # The wheel must hold these data files too, not only the modules.
-    for data in ("py.typed", "patches/lms-env", "templates/lmsbridge/tasks/lms/init"):
+    for data in (
+        "py.typed",
+        "patches/lms-env",
+        "templates/lmsbridge/tasks/lms/init",
+        "templates/lmsbridge/settings/lms-common",
+    ):
         assert f"{PACKAGE}/{data}" in files
     assert f"{PACKAGE}/openedx_app/lmsbridge_openedx/apps.py" in files
     if tree == "working tree":
