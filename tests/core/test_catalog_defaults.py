@@ -1,8 +1,5 @@
-"""The key catalog's literal defaults are valid values of their own keys.
-
-``config_values.parse`` returns a key's own non-empty literal default as is, without checking
-it against the key's rules on every ``tutor`` call; this is where those defaults are checked.
-"""
+"""The key catalog's literal defaults are valid values of their own keys: an operator who
+never sets a key gets a value its own rules accept, and parsing keeps it as declared."""
 
 from __future__ import annotations
 

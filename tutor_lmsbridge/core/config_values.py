@@ -40,10 +40,6 @@ def parse(name: str, spec: Key, raw: Any, allow_query: bool = False) -> Any:
         url = kinds.text(name, raw, spec.rules).strip()
         base = parse_base_url(name, url, allow_query)
         return base if spec.kind is kinds.URL else url
-    if spec.kind.literal and isinstance(raw, str) and raw and raw == spec.default:
-        # The catalog's own non-empty default, as is: tests/core/test_catalog_defaults.py
-        # parses each one, instead of every `tutor` call compiling its pattern.
-        return raw
     return kinds.PARSERS[spec.kind](name, raw, spec.rules)
 
 
