@@ -169,6 +169,15 @@ def user_config(root: Path) -> dict[str, Any]:
     return config
 
 
+def save_with(tutor: Tutor, root: Path, config: dict[str, Any], what: str) -> None:
+    """Write ``config`` as the root's config.yml and save, checking that Tutor kept it."""
+    with open(root / "config.yml", "w", encoding="utf-8") as config_file:
+        yaml.safe_dump(config, config_file, default_flow_style=False)
+    tutor(root, "config", "save")
+    if user_config(root) != config:
+        raise SystemExit(f"{what}'s config.yml is not the one written")
+
+
 def prepare_roots(
     tutor: Tutor, work: Path, plugin: str, settings: Mapping[str, Any]
 ) -> dict[str, Path]:
@@ -184,11 +193,7 @@ def prepare_roots(
     # values and only the plugin differs.
     config = user_config(on)
     config["PLUGINS"] = [name for name in config["PLUGINS"] if name != plugin]
-    with open(off / "config.yml", "w", encoding="utf-8") as config_file:
-        yaml.safe_dump(config, config_file, default_flow_style=False)
-    tutor(off, "config", "save")
-    if user_config(off) != config:
-        raise SystemExit(f"{plugin}: the disabled root's config.yml differs from the enabled one")
+    save_with(tutor, off, config, f"{plugin}: the disabled root")
     roots = {"enabled": on, "disabled": off}
     if plugin == "lmsbridge":
         # The disabled root without any LMSBRIDGE_* key, Tutor's own values kept: a root of
@@ -197,11 +202,7 @@ def prepare_roots(
         bare = roots["bare"] = work / plugin / "bare"
         shutil.copytree(off, bare)
         config = {k: v for k, v in user_config(off).items() if not k.startswith("LMSBRIDGE_")}
-        with open(bare / "config.yml", "w", encoding="utf-8") as config_file:
-            yaml.safe_dump(config, config_file, default_flow_style=False)
-        tutor(bare, "config", "save")
-        if user_config(bare) != config:
-            raise SystemExit("lmsbridge: the bare root's config.yml differs from the disabled one")
+        save_with(tutor, bare, config, "lmsbridge: the bare root")
     return roots
 
 
