@@ -19,6 +19,14 @@ OAUTH2_PROVIDER_PREFIX = "oa2"
 SAML_PROVIDER_PREFIX = "saml"
 
 
+def oauth2_provider_id(backend_name: str) -> str:
+    return f"{OAUTH2_PROVIDER_PREFIX}-{backend_name}"
+
+
+def saml_provider_id(slug: str) -> str:
+    return f"{SAML_PROVIDER_PREFIX}-{slug}"
+
+
 class Platform(Record):
     """The Open edX side, from Tutor's own settings."""
 
@@ -85,8 +93,8 @@ class IdentityProvider(Record):
     def provider_id(self) -> str:
         """edx-platform's id of the provider: saml-<slug> or oa2-<backend>."""
         if self.saml is not None:
-            return f"{SAML_PROVIDER_PREFIX}-{self.slug}"
-        return f"{OAUTH2_PROVIDER_PREFIX}-{self.backend.name}"
+            return saml_provider_id(self.slug)
+        return oauth2_provider_id(self.backend.name)
 
 
 class ApiClient(Record):

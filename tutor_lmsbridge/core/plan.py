@@ -10,10 +10,11 @@ from typing import Any
 
 from .connected_apps import (
     OAUTH2_PROVIDER_PREFIX,
-    SAML_PROVIDER_PREFIX,
     Bridge,
     ConnectedApp,
     IdentityProvider,
+    oauth2_provider_id,
+    saml_provider_id,
 )
 from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 from .records import Record
@@ -75,7 +76,7 @@ class ProviderConfig(Record):
 
     @property
     def provider_id(self) -> str:
-        return f"{OAUTH2_PROVIDER_PREFIX}-{self.backend_name}"
+        return oauth2_provider_id(self.backend_name)
 
     def check(self) -> dict[str, Any]:
         """What `do lmsbridge-verify` checks for this provider (no secret)."""
@@ -150,7 +151,7 @@ class SamlProvider(Record):
 
     @property
     def provider_id(self) -> str:
-        return f"{SAML_PROVIDER_PREFIX}-{self.slug}"
+        return saml_provider_id(self.slug)
 
     def check(self) -> dict[str, Any]:
         """What `do lmsbridge-verify` checks for this provider (no secret): its row, keyed on
