@@ -137,6 +137,11 @@ class Counted(NamedTuple):
     def rest(self) -> int:
         return self.total - (self.bignum or 0)
 
+    def ratios(self, other: Counted) -> tuple[float, float | None]:
+        """This run over ``other``: in all, and without bignum (None if not counted)."""
+        rest = None if self.bignum is None else self.rest / other.rest
+        return self.total / other.total, rest
+
 
 # A line of `callgrind_annotate`: "727,055,328 (15.29%)  file.c:function [/path/to/object.so]".
 ANNOTATED_LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s.*\[([^\]]+)\]\s*$", re.MULTILINE)
@@ -338,12 +343,10 @@ def main() -> None:
         instructions = "(valgrind not installed)"
         if counted is not None:
             count_on, count_off = counted[plugin]["enabled"], counted[plugin]["disabled"]
-            instructions = (
-                f"{count_on.total / count_off.total:.3f} "
-                f"({(count_on.total - count_off.total) / 1e6:+,.0f} M)"
-            )
-            if count_on.bignum is not None:
-                instructions = f"{instructions:<20} {count_on.rest / count_off.rest:.3f}"
+            total, rest = count_on.ratios(count_off)
+            instructions = f"{total:.3f} ({(count_on.total - count_off.total) / 1e6:+,.0f} M)"
+            if rest is not None:
+                instructions = f"{instructions:<20} {rest:.3f}"
         print(
             f"  {label:<21} {on * 1000:>5.0f} ms  {off * 1000:>23.0f} ms  {cost:>6}  "
             f"{ratio:.3f}  {instructions}"
@@ -355,10 +358,10 @@ def main() -> None:
     print("  a quarter of a save's instructions for a twentieth of its time)")
     bare = f"{paired_ratio(ours['enabled'], ours['bare']):.3f}"
     if counted is not None:
-        on_count, bare_count = counted["lmsbridge"]["enabled"], counted["lmsbridge"]["bare"]
-        bare += f", instructions {on_count.total / bare_count.total:.3f}"
-        if on_count.bignum is not None:
-            bare += f" ({on_count.rest / bare_count.rest:.3f} without bignum)"
+        total, rest = counted["lmsbridge"]["enabled"].ratios(counted["lmsbridge"]["bare"])
+        bare += f", instructions {total:.3f}"
+        if rest is not None:
+            bare += f" ({rest:.3f} without bignum)"
     bare_ms = statistics.median(ours["bare"]) * 1000
     print(f"  lmsbridge vs a root without LMSBRIDGE_* keys ({bare_ms:.0f} ms): {bare}")
     print("init job (SQLite test database)")
