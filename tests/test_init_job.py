@@ -17,6 +17,7 @@ from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
 
 from .support.django_harness import LMS_SITE_ID
+from .support.edx_releases import oauth2_keyed_on_backend_name
 from .support.edx_settings import load_lms_settings
 from .support.samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine, several_apps
 from .support.tutor_helpers import init_python, render_env, render_init_task
@@ -206,8 +207,9 @@ def test_creates_every_object_of_a_mitxonline_connection(lms: Lms) -> None:
     with override_settings(SOCIAL_AUTH_OAUTH_SECRETS=lms.settings["SOCIAL_AUTH_OAUTH_SECRETS"]):
         assert row.get_setting("SECRET") == "mitxonline-client-secret-value"
     assert row.get_setting("KEY") == "mitxonline-client-id"
-    # And it is the current configuration as django-config-models computes it.
-    assert type(row).current(LMS_SITE_ID, "ol-oauth2").pk == row.pk
+    # And it is the current configuration as edx-platform looks it up: current() takes the
+    # backend name and adds the current request's Site (SITE_ID's here).
+    assert type(row).current("ol-oauth2").pk == row.pk
 
 
 def test_unchanged_rerun_makes_no_write(lms: Lms) -> None:
@@ -293,7 +295,7 @@ def test_provider_on_the_wrong_site_is_moved_back(
     from django.apps import apps
 
     model = apps.get_model("third_party_auth", "OAuth2ProviderConfig")
-    monkeypatch.setattr(model, "KEY_FIELDS", ("backend_name",))
+    oauth2_keyed_on_backend_name(monkeypatch)
     lms.setup(MITXONLINE)
     row = providers("ol-oauth2")[-1]
     row.pk = None

@@ -17,6 +17,7 @@ from social_core.backends.oauth import BaseOAuth2
 from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
 
+from .support.edx_releases import oauth2_keyed_on_backend_name
 from .support.lms_jobs import (
     SEED,
     TASKS,
@@ -487,12 +488,10 @@ def test_newest_provider_row_on_another_site_is_named(
 ) -> None:
     """Releases that keyed provider rows on the backend name only: the newest row is the
     current one, whatever its Site."""
-    from django.apps import apps
     from django.contrib.sites.models import Site
 
     Site.objects.get_or_create(pk=1, defaults={"domain": "example.com", "name": "example.com"})
-    model = apps.get_model("third_party_auth", "OAuth2ProviderConfig")
-    monkeypatch.setattr(model, "KEY_FIELDS", ("backend_name",))
+    oauth2_keyed_on_backend_name(monkeypatch)
     admin_saves_provider(site_id=1)
     assert_named(
         healthy.run("verify"),

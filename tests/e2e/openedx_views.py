@@ -18,9 +18,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def saml_metadata(request: HttpRequest) -> HttpResponse:
-    """edx-platform's third_party_auth.views.saml_metadata_view: the SP metadata of the
-    configuration that the provider named by ?tpa_hint= points to (else "default"), 404
-    while that configuration is not enabled."""
+    """edx-platform's third_party_auth.views.saml_metadata_view
+    (common/djangoapps/third_party_auth/views.py): the SP metadata of the configuration that
+    the provider named by ?tpa_hint= points to (else "default"), 404 while that
+    configuration is not enabled for the request's Site (edx's request.site, which its
+    CurrentSiteMiddleware sets to Site.objects.get_current(request))."""
     from django.contrib.sites.models import Site
     from django.http import Http404, HttpResponseServerError
     from django.urls import reverse
@@ -34,9 +36,11 @@ def saml_metadata(request: HttpRequest) -> HttpResponse:
         provider = SAMLProviderConfig.current(idp_slug)
         if provider.saml_configuration:
             slug = provider.saml_configuration.slug
-    if not SAMLConfiguration.is_enabled(Site.objects.get_current(), slug):
+    if not SAMLConfiguration.is_enabled(Site.objects.get_current(request), slug):
         raise Http404
     complete_url = reverse("social:complete", args=("tpa-saml",))
+    if settings.APPEND_SLASH and not complete_url.endswith("/"):
+        complete_url += "/"
     backend = load_backend(load_strategy(request), "tpa-saml", redirect_uri=complete_url)
     metadata, errors = backend.generate_metadata_xml(idp_slug)
     if errors:

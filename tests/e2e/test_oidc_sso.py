@@ -264,7 +264,7 @@ def test_two_openid_providers_log_learners_in(
     accounts = database_rows(
         deployment,
         "SELECT u.username, u.email, p.name, s.provider, s.uid FROM auth_user u "
-        "JOIN student_userprofile p ON p.user_id = u.id "
+        "JOIN auth_userprofile p ON p.user_id = u.id "
         "JOIN social_auth_usersocialauth s ON s.user_id = u.id ORDER BY u.username",
     )
     assert accounts == [

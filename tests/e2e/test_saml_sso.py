@@ -161,7 +161,7 @@ def test_sp_initiated_login_creates_the_account(
     assert "Logged in as grace@example.edu <grace@example.edu> (Grace Hopper)" in detail
     assert deployment.rows(
         "SELECT u.username, u.email, p.name, s.provider, s.uid FROM auth_user u "
-        "JOIN student_userprofile p ON p.user_id = u.id "
+        "JOIN auth_userprofile p ON p.user_id = u.id "
         "JOIN social_auth_usersocialauth s ON s.user_id = u.id"
     ) == [
         (

@@ -3,19 +3,28 @@ SAMLAuth whose identity providers are SAMLProviderConfig rows and whose service-
 settings come from the SAMLConfiguration the provider points to (else the Site's "default").
 
 Kept to what a login needs: get_idp, the settings lookups, generate_saml_config(idp), the
-metadata generator with an optional IdP, and auth_url's refusal (404) while the Site's
-"default" SAMLConfiguration is not enabled — edx checks that one, whatever the provider uses.
+metadata generator with an optional IdP, auth_url's refusal (404) while the Site's
+"default" SAMLConfiguration is not enabled — edx checks that one, whatever the provider uses
+— auth_complete's missing-RelayState error, and the requiredEntitlements check. Not
+mirrored, as nothing here uses them: get_user_id's IncorrectConfigurationException,
+disconnect's enterprise unlinking, debug_mode's logging (_create_saml_auth) and the SAP
+SuccessFactors identity provider.
 """
 
+import logging
 from functools import cached_property
 from typing import Any
 
+from crum import get_current_request
 from django.contrib.sites.models import Site
 from django.http import Http404
+from django.utils.datastructures import MultiValueDictKeyError
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
-from social_core.backends.saml import SAMLAuth, SAMLIdentityProvider
+from social_core.backends.saml import OID_EDU_PERSON_ENTITLEMENT, SAMLAuth, SAMLIdentityProvider
+from social_core.exceptions import AuthForbidden, AuthMissingParameter
 
 HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+log = logging.getLogger(__name__)
 
 
 class SAMLAuthBackend(SAMLAuth):
@@ -24,6 +33,7 @@ class SAMLAuthBackend(SAMLAuth):
     def get_idp(self, idp_name: str | None) -> Any:
         from .models import SAMLProviderConfig
 
+        # edx calls get_config() without the backend: see SAMLProviderConfig.get_config.
         return SAMLProviderConfig.current(idp_name).get_config(self)
 
     def setting(self, name: str, default: Any = None) -> Any:
@@ -71,17 +81,42 @@ class SAMLAuthBackend(SAMLAuth):
         errors: list[str] = saml_settings.validate_metadata(metadata)
         return metadata, errors
 
+    def auth_complete(self, *args: Any, **kwargs: Any) -> Any:
+        """saml.py auth_complete: a response without RelayState is AuthMissingParameter."""
+        try:
+            return super().auth_complete(*args, **kwargs)  # type: ignore[no-untyped-call]
+        except MultiValueDictKeyError as error:
+            raise AuthMissingParameter(self, error.args[0]) from error
+
     def auth_url(self) -> str:
         if not self._config.enabled:
-            raise Http404("SAML authentication is not enabled")
+            log.error("[THIRD_PARTY_AUTH] SAML authentication is not enabled")
+            raise Http404
         url: str = super().auth_url()  # type: ignore[no-untyped-call]
         return url
 
+    def _check_entitlements(self, idp: Any, attributes: dict[str, Any]) -> None:
+        """saml.py _check_entitlements: every entitlement of the provider's other_settings
+        requiredEntitlements must be among the response's eduPersonEntitlement values."""
+        if "requiredEntitlements" in idp.conf:
+            entitlements = attributes.get(OID_EDU_PERSON_ENTITLEMENT, [])
+            for expected in idp.conf["requiredEntitlements"]:
+                if expected not in entitlements:
+                    log.warning(
+                        "[THIRD_PARTY_AUTH] SAML user rejected due to missing "
+                        "eduPersonEntitlement. Provider: %s, Entitlement: %s",
+                        idp.name,
+                        expected,
+                    )
+                    raise AuthForbidden(self)
+
     @cached_property
     def _config(self) -> Any:
+        """saml.py _config: the "default" SAMLConfiguration of the current request's Site,
+        looked up with the Site object (so cached under its domain, see init_saml.py)."""
         from .models import SAMLConfiguration
 
-        return SAMLConfiguration.current(Site.objects.get_current(), "default")
+        return SAMLConfiguration.current(Site.objects.get_current(get_current_request()), "default")
 
 
 class EdXSAMLIdentityProvider(SAMLIdentityProvider):
@@ -107,6 +142,15 @@ class EdXSAMLIdentityProvider(SAMLIdentityProvider):
                 return value
         default: str | None = self.conf["attr_defaults"].get(conf_key) or None
         return default
+
+    def get_user_details(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        """saml.py EdXSAMLIdentityProvider.get_user_details: social-core's details plus one
+        per extra_field_definitions entry of the provider's other_settings."""
+        details: dict[str, Any] = super().get_user_details(attributes)
+        for field in self.conf.get("extra_field_definitions", []):
+            urn = field["urn"]
+            details[field["name"]] = attributes[urn][0] if urn in attributes else None
+        return details
 
     @property
     def saml_sp_configuration(self) -> Any:

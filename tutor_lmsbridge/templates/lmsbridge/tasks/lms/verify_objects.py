@@ -294,7 +294,12 @@ def check_provider(spec: dict[str, Any], site: Any, findings: Findings) -> None:
     if kind.from_database:
         current = newest_row(model, **key) or model(**key)
     else:
-        current = model.current(*key.values())
+        # edx-platform's OAuth2ProviderConfig.current(*args) takes the key without the Site
+        # and adds the current request's Site itself (SITE_ID's in a shell): passing the
+        # site id too raises TypeError there (common/djangoapps/third_party_auth/models.py).
+        # Releases that keyed these rows on backend_name alone had no such override; the
+        # same call suits both.
+        current = model.current(*(key[field] for field in model.KEY_FIELDS if field != "site_id"))
     if current.pk is None:
         same_key = {f: known[f] for f in model.KEY_FIELDS if f not in ("site_id", "site")}
         elsewhere = sorted(set(model.objects.filter(**same_key).values_list("site_id", flat=True)))
