@@ -16,7 +16,7 @@ from .connected_apps import (
     oauth2_provider_id,
     saml_provider_id,
 )
-from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
+from .presets import LINK_DEFAULTS, OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 from .records import Record
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
@@ -320,6 +320,7 @@ class Plan(Record):
                 {"slug": c.slug, "entity_id": c.entity_id, "public_key": c.public_key}
                 for c in self.saml_configurations
             ],
+            "link_by_email": _link_checks(self.bridge),
         }
 
 
@@ -459,6 +460,22 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
     )
 
 
+def _link_checks(bridge: Bridge) -> list[dict[str, Any]]:
+    """Each provider's link policy for `do lmsbridge-verify`; ``unverified`` when it is
+    ``trusted`` where the preset does not vouch for the app's emails (as `check` warns)."""
+    return [
+        {
+            "app": app.name,
+            "provider_id": app.provider.provider_id,
+            "policy": app.provider.link_by_email,
+            "unverified": app.provider.link_by_email == "trusted"
+            and LINK_DEFAULTS[app.preset.protocol] != "trusted",
+        }
+        for app in bridge.apps
+        if app.provider is not None
+    ]
+
+
 def _link_policies(bridge: Bridge) -> dict[str, str]:
     """Every connected identity provider's policy, ready or not: a provider whose client is
     pasted later then starts with its policy already in the settings."""
@@ -476,7 +493,13 @@ def _requirements(bridge: Bridge) -> tuple[str, ...]:
     if not bridge.apps:
         return ()
     backends = (app.provider.requirement for app in bridge.apps if app.provider is not None)
-    in_image = [OPENEDX_PLUGIN_PATH] if any(app.catalog for app in bridge.apps) else []
+    # The plugin's Open edX app serves the catalogs and, for every identity provider, holds
+    # the account-linking guard (lmsbridge_openedx.account_link).
+    in_image = (
+        [OPENEDX_PLUGIN_PATH]
+        if any(app.catalog is not None or app.provider is not None for app in bridge.apps)
+        else []
+    )
     return _unique([*backends, bridge.companion_requirement, *in_image])
 
 
