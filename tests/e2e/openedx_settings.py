@@ -66,7 +66,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {
     "version": 1,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
+    "loggers": {
+        "django.request": {"handlers": ["stderr"], "level": "ERROR"},
+        # As edx-platform's console logging does: the account-linking guard's refusals.
+        "lmsbridge_openedx": {"handlers": ["stderr"], "level": "INFO"},
+    },
 }
 SESSION_COOKIE_NAME = "lms_sessionid"
 LOGIN_URL = "/login"

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.e2e
 
 ADMIN_EMAIL = "admin@example.edu"
 LEARNER_EMAIL = "lin@example.edu"
+TWIN_EMAIL = "twin@example.edu"
 REFUSAL = "Sign in with your password first"
 # Each provider's accounts: login -> claims (sub is the provider's immutable id).
 ACCOUNTS = {
@@ -37,6 +38,8 @@ ACCOUNTS = {
     "admin-verified": (ADMIN_EMAIL, True),
     "lin-unverified": (LEARNER_EMAIL, False),
     "lin-verified": (LEARNER_EMAIL, True),
+    "lin-again-verified": (LEARNER_EMAIL, True),  # another identity with the learner's email
+    "twin-verified": (TWIN_EMAIL, True),  # the email of two existing accounts
 }
 # Existing accounts, made before any login (the init job's database, then these).
 EXISTING_USERS = f"""
@@ -44,6 +47,8 @@ from django.contrib.auth import get_user_model
 User = get_user_model()
 User.objects.create_superuser("admin", {ADMIN_EMAIL!r}, "admin-password")
 User.objects.create_user("lin", {LEARNER_EMAIL!r}, "lin-password")
+User.objects.create_user("twin1", {TWIN_EMAIL!r}, "twin-password")
+User.objects.create_user("twin2", {TWIN_EMAIL!r}, "twin-password")
 """
 
 
@@ -245,6 +250,19 @@ def test_a_verified_learner_email_is_linked_under_verified_refused_under_never(
     # Keyed on the provider's id from now on: the next login finds the link, not the email.
     again = Login(deployment, "verified", "lin-verified")
     assert again.session_user == "lin", again.detail
+    # Another identity at the same provider, with the same verified email: not a second link.
+    other = Login(deployment, "verified", "lin-again-verified")
+    assert other.refused, other.detail
+    assert links(deployment, "lin") == [("verifiedsso", "verifiedsso-lin-verified")]
+
+
+@pytest.mark.parametrize("policy", ["verified", "trusted"])
+def test_an_email_of_several_accounts_is_linked_to_none(
+    deployment: Deployment, policy: str
+) -> None:
+    outcome = Login(deployment, policy, "twin-verified")
+    assert outcome.refused, outcome.detail
+    assert links(deployment, "twin1") == links(deployment, "twin2") == []
 
 
 @pytest.mark.parametrize("policy", ["verified", "never", "trusted"])
