@@ -100,6 +100,34 @@ def test_an_impossible_date_is_one_line_not_a_traceback(root: Path, command: str
     assert lines[0].endswith(fix)
 
 
+@pytest.mark.parametrize("command", ["lmsbridge-set", "config-save"])
+@pytest.mark.parametrize("typed", ["Verified", "verify", " never", "yes", "true", "0"])
+def test_a_link_policy_other_than_the_three_is_one_line(
+    root: Path, command: str, typed: str
+) -> None:
+    """LINK_BY_EMAIL guards accounts: a near miss is refused, never read as some policy."""
+    key = f"{APP}LINK_BY_EMAIL"
+    if command == "lmsbridge-set":
+        result = run_tutor(root, "lmsbridge", "set", f"{key}={typed}", check=False)
+    else:
+        result = run_tutor(root, "config", "save", "--set", f"{key}={typed}", check=False)
+    assert result.returncode != 0
+    no_traceback(result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if key in line]
+    assert len(lines) == 1, result.stderr
+    syntax = "tutor lmsbridge set" if command == "lmsbridge-set" else "tutor config save --set"
+    assert lines[0].endswith(f"{syntax} {key}=verified"), lines[0]
+    if command == "lmsbridge-set":
+        assert key not in saved(root)  # `tutor config save` keeps it, as for any bad value
+
+
+def test_a_link_policy_is_saved_and_rendered_per_provider_id(root: Path) -> None:
+    run_tutor(root, "lmsbridge", "set", f"{APP}LINK_BY_EMAIL=never")
+    assert saved(root)[f"{APP}LINK_BY_EMAIL"] == "never"
+    plan = plan_for({**saved(root), "LMS_HOST": "local.openedx.io"})
+    assert plan.lms.link_by_email == {"oa2-ol-oauth2": "never"}
+
+
 def test_a_number_in_a_hand_edited_config_is_refused_with_quote_it(root: Path) -> None:
     (root / "config.yml").write_text(
         (root / "config.yml").read_text() + f"{APP}CLIENT_ID: 0123\n{APP}CLIENT_SECRET: abc\n"

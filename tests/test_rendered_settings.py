@@ -121,7 +121,12 @@ def test_requirements_file_and_dockerfile(tmp_path: Path) -> None:
         "ol-social-auth==0.3.0",
         "social-auth-mitxpro==0.7.1",
         "openedx-companion-auth==1.3.0",
+        # The plugin's Open edX app, copied into the build context: the account-linking guard.
+        "/openedx/lmsbridge/openedx_plugin",
     ]
+    assert (
+        env / "build/openedx/lmsbridge/image/openedx_plugin/lmsbridge_openedx/account_link.py"
+    ).is_file()
     dockerfile = (env / "build/openedx/Dockerfile").read_text()
     assert "COPY lmsbridge/image/ /openedx/lmsbridge/" in dockerfile
     assert "install --no-deps -r /openedx/lmsbridge/requirements.txt" in dockerfile

@@ -61,13 +61,15 @@ HEALTHY = [
     "lmsbridge: OK provider oa2-ol-oauth2: enabled and current for Site 2 (local.openedx.io), "
     "secret set",
     "lmsbridge: OK provider oa2-sso: enabled and current for Site 2 (local.openedx.io), secret set",
+    "lmsbridge: OK setting SOCIAL_AUTH_PIPELINE: account-linking guard right before "
+    "tests.edx_standin.third_party_auth.pipeline.associate_by_email_if_oauth",
     "lmsbridge: OK setting MIDDLEWARE: "
     "openedx_companion_auth.middleware.RedirectAnonymousUsersToLoginMiddleware installed",
     "lmsbridge: OK setting MITX_REDIRECT_LOGIN_URL: backend ol-oauth2 registered",
     "lmsbridge: OK setting ENABLE_AUTHN_MICROFRONTEND: off",
     "lmsbridge: OK OAuth2 application lmsbridge-mitxonline: 2 redirect URI(s) as planned",
     "lmsbridge: OK access token for mitxonline_serviceworker: valid until 2099-12-31",
-    "lmsbridge: verify: 11 OK, 0 WARNING, 0 ERROR",
+    "lmsbridge: verify: 12 OK, 0 WARNING, 0 ERROR",
 ]
 
 
@@ -213,6 +215,24 @@ def without_companion_middleware(lms: Lms) -> None:
 
 
 HERE = __name__  # this module, as AUTHENTICATION_BACKENDS names its classes
+GUARD = "lmsbridge_openedx.account_link.guard_link_by_email"
+
+
+def pipeline_without_guard(lms: Lms) -> None:
+    """An LMS whose image lacks the plugin's app: edx-platform's pipeline as is."""
+    from django.conf import settings
+
+    lms.settings["SOCIAL_AUTH_PIPELINE"] = [
+        step for step in settings.SOCIAL_AUTH_PIPELINE if step != GUARD
+    ]
+
+
+def guard_after_edx_step(lms: Lms) -> None:
+    """Another app re-assigned the pipeline after ours and appended the guard at the end."""
+    from django.conf import settings
+
+    steps = [step for step in settings.SOCIAL_AUTH_PIPELINE if step != GUARD]
+    lms.settings["SOCIAL_AUTH_PIPELINE"] = [*steps, GUARD]
 
 
 def shadowed_backend(lms: Lms) -> None:
@@ -225,6 +245,31 @@ def shadowed_backend(lms: Lms) -> None:
 
 # (id, breakage, exit status, fragments each of which one problem line must contain)
 BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
+    (
+        "account-link-guard-missing",
+        pipeline_without_guard,
+        4,
+        [
+            f"ERROR setting SOCIAL_AUTH_PIPELINE: the account-linking guard {GUARD} is "
+            "missing: any identity provider's login is linked to the existing account with "
+            "the same email, staff included; fix: rebuild the openedx image"
+        ],
+    ),
+    (
+        "account-link-guard-misplaced",
+        guard_after_edx_step,
+        4,
+        [
+            "ERROR setting SOCIAL_AUTH_PIPELINE: the account-linking guard is not right before "
+            "tests.edx_standin.third_party_auth.pipeline.associate_by_email_if_oauth"
+        ],
+    ),
+    (
+        "link-policies-overridden",
+        setting("LMSBRIDGE_LINK_BY_EMAIL", {}),
+        4,
+        ["ERROR setting LMSBRIDGE_LINK_BY_EMAIL: differs from the plan; fix: run"],
+    ),
     (
         "backend-missing",
         lambda lms: backends_without(lms, "ol_social_auth"),
@@ -450,6 +495,24 @@ BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
 ]
 
 
+def test_trusted_link_policy_on_an_oidc_app_is_a_warning(lms: Lms) -> None:
+    lms.configure({**HEALTHY_APPS, "LMSBRIDGE_SSO_LINK_BY_EMAIL": "trusted"})
+    assert lms.run("init").status == 0
+    result = lms.run("verify")
+    assert problems(result) == [
+        "lmsbridge: WARNING provider oa2-sso: links a first login to the account with the same "
+        "email although nothing says sso verified that email; fix: set "
+        "LMSBRIDGE_SSO_LINK_BY_EMAIL=verified (OpenID Connect) or never, `tutor config save`, "
+        "then restart the LMS"
+    ]
+    assert result.status == 0
+    # The MITx app's trusted default is no finding: MITx Online verifies every email.
+    assert lms.settings["LMSBRIDGE_LINK_BY_EMAIL"] == {
+        "oa2-ol-oauth2": "trusted",
+        "oa2-sso": "trusted",
+    }
+
+
 def problems(result: Result) -> list[str]:
     return [line for line in result.lines[:-1] if not line.startswith("lmsbridge: OK ")]
 
@@ -564,7 +627,9 @@ HEALTHY_SAML = [
     "entity id http://adfs.example.com/adfs/services/trust, inline metadata",
     "lmsbridge: OK SAML metadata saml-adfs: 1 signing certificate(s), SSO URL "
     "https://adfs.example.com/adfs/ls/, no expiry",
-    "lmsbridge: verify: 8 OK, 0 WARNING, 0 ERROR",
+    "lmsbridge: OK setting SOCIAL_AUTH_PIPELINE: account-linking guard right before "
+    "tests.edx_standin.third_party_auth.pipeline.associate_by_email_if_oauth",
+    "lmsbridge: verify: 9 OK, 0 WARNING, 0 ERROR",
 ]
 
 

@@ -138,6 +138,8 @@ def test_several_apps_get_separate_objects() -> None:
         "ol-social-auth==0.3.0",
         "social-auth-mitxpro==0.7.1",
         "openedx-companion-auth==1.3.0",
+        # The plugin's Open edX app: the account-linking guard of every identity provider.
+        "/openedx/lmsbridge/openedx_plugin",
     )
 
 
@@ -540,3 +542,24 @@ def test_generic_backend_class_is_checked_with_social_auth_core() -> None:
         }
     )
     assert image_only.apps[0].provider is not None
+
+
+def test_link_policy_defaults_by_preset_keyed_on_provider_ids() -> None:
+    """MITx apps verify email at registration (trusted); OpenID Connect says whether it did
+    (verified); a generic OAuth2 backend says nothing (never). Provider ids as edx builds
+    them: oa2-<backend>."""
+    result = bridge(**combine(MITXONLINE, OIDC, KEYCLOAK))
+    assert build_plan(result).lms.link_by_email == {
+        "oa2-ol-oauth2": "trusted",
+        "oa2-sso": "verified",
+        "oa2-keycloak": "never",
+    }
+    assert not [key for key, _ in result.warnings if key.endswith("LINK_BY_EMAIL")]
+
+
+def test_trusted_on_an_app_that_does_not_verify_emails_warns() -> None:
+    result = bridge(**OIDC, LMSBRIDGE_SSO_LINK_BY_EMAIL="trusted")
+    (warning,) = [text for key, text in result.warnings if key == "LMSBRIDGE_SSO_LINK_BY_EMAIL"]
+    assert warning.startswith("trusted links a first login to the account with the same email")
+    assert "Use verified" in warning
+    assert build_plan(result).lms.link_by_email == {"oa2-sso": "trusted"}

@@ -289,6 +289,24 @@ def test_bad_values_give_one_line_naming_the_key(
     assert words in line, line
 
 
+def test_saml_links_by_email_never_by_default_and_verified_is_refused() -> None:
+    """edx-platform core links no SAML login by email (associate_by_email_if_saml only for
+    enterprise learners); an assertion says nothing of verification."""
+    plan = build_plan(bridge(**SHIB))
+    assert plan.lms.link_by_email == {"saml-shib": "never"}
+    with pytest.raises(ConfigError) as caught:
+        bridge(**SHIB, LMSBRIDGE_SHIB_LINK_BY_EMAIL="verified")
+    assert caught.value.key == "LMSBRIDGE_SHIB_LINK_BY_EMAIL"
+    assert caught.value.line("lmsbridge-set") == (
+        "LMSBRIDGE_SHIB_LINK_BY_EMAIL: SAML assertions carry no email_verified, so 'verified' "
+        "cannot be checked. Fix: use never, or trusted for an IdP whose mail attribute you "
+        "trust: tutor lmsbridge set LMSBRIDGE_SHIB_LINK_BY_EMAIL=never"
+    )
+    trusted = bridge(**SHIB, LMSBRIDGE_SHIB_LINK_BY_EMAIL="trusted")
+    assert build_plan(trusted).lms.link_by_email == {"saml-shib": "trusted"}
+    assert [key for key, _ in trusted.warnings] == ["LMSBRIDGE_SHIB_LINK_BY_EMAIL"]
+
+
 def test_a_bad_private_key_is_never_shown_and_the_fix_regenerates_it() -> None:
     key = short_key()
     with pytest.raises(ConfigError) as caught:

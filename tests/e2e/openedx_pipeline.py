@@ -1,4 +1,6 @@
-"""The one step of edx-platform's social-auth pipeline the stand-in adds to social-core's."""
+"""What edx-platform's registration (pipeline.ensure_user_information, automatic with
+skip_registration_form) does that social-core's create_user does not: the learner's profile.
+The pipeline itself is edx-platform's, from tests/edx_standin/third_party_auth/settings.py."""
 
 from typing import Any
 

@@ -15,7 +15,6 @@ import sys
 from typing import Any
 
 from openedx_companion_auth.settings import common as companion_settings
-from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
 with open(os.environ["LMSBRIDGE_E2E_CONFIG"], encoding="utf-8") as _config_file:
     CONFIG: dict[str, Any] = json.load(_config_file)
@@ -37,6 +36,9 @@ INSTALLED_APPS = [
     "social_django",
     "tests.edx_standin.third_party_auth",
     "tests.edx_standin.student",
+    # edx-platform: INSTALLED_APPS.extend(get_plugin_apps(ProjectType.LMS)), after the core
+    # apps (lms/envs/common.py).
+    "lmsbridge_openedx",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,7 +66,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {
     "version": 1,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
+    "loggers": {
+        "django.request": {"handlers": ["stderr"], "level": "ERROR"},
+        # As edx-platform's console logging does: the account-linking guard's refusals.
+        "lmsbridge_openedx": {"handlers": ["stderr"], "level": "INFO"},
+    },
 }
 SESSION_COOKIE_NAME = "lms_sessionid"
 LOGIN_URL = "/login"
@@ -72,9 +78,9 @@ LOGIN_REDIRECT_URL = "/dashboard"
 SOCIAL_AUTH_STRATEGY = "tests.e2e.openedx_strategy.ConfigurationModelStrategy"
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = False
-# edx-platform's registration (automatic with skip_registration_form) stores the backend's
-# full name in the learner's profile.
-SOCIAL_AUTH_PIPELINE = (*DEFAULT_AUTH_PIPELINE, "tests.e2e.openedx_pipeline.save_profile_name")
+# SOCIAL_AUTH_PIPELINE is edx-platform's, assigned by the third_party_auth stand-in's ready()
+# (tests/edx_standin/third_party_auth/settings.py apply_settings); the plugin's Open edX app,
+# installed after it as edx-platform appends plugin apps, inserts its account-linking guard.
 OAUTH2_PROVIDER = {"SCOPES": {"read": "Read", "write": "Write", "user_id": "User id"}}
 
 # edx-platform's add_plugins(): openedx-companion-auth's settings (defaults + its middleware).

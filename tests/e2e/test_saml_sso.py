@@ -150,6 +150,50 @@ def login(
     return False, f"ACS {acs} answered {done.status_code} at {done.url}: {done.text[:300]}"
 
 
+# An account that exists before any SAML login, with the email the IdP releases for grace.
+EXISTING_LEARNER = """
+from django.contrib.auth import get_user_model
+get_user_model().objects.create_user("grace", "grace@example.edu", "grace-password")
+"""
+
+
+@pytest.mark.parametrize(
+    ("keys", "linked"),
+    [({}, False), ({"LMSBRIDGE_UNI_LINK_BY_EMAIL": "trusted"}, True)],
+    ids=["default-never", "trusted"],
+)
+def test_an_existing_account_with_the_idp_email_is_linked_only_when_trusted(
+    tmp_path: Path,
+    servers: Callable[[Deployment], Deployment],
+    keys: dict[str, str],
+    linked: bool,
+) -> None:
+    """SAML's default is never (edx-platform core links no SAML login by email): the login
+    stops on the guard's page, with neither a link nor a second account with that email."""
+    deployment = deploy_saml(tmp_path, (), **keys)
+    policy = keys.get("LMSBRIDGE_UNI_LINK_BY_EMAIL", "never")
+    assert deployment.openedx["plugin_settings"]["LMSBRIDGE_LINK_BY_EMAIL"] == {"saml-uni": policy}
+    deployment.openedx["init_code"] += EXISTING_LEARNER
+    servers(deployment)
+    session = requests.Session()
+    ok, detail = login(deployment, session)
+    accounts = deployment.rows(
+        "SELECT u.username, u.email, s.uid FROM auth_user u "
+        "LEFT JOIN social_auth_usersocialauth s ON s.user_id = u.id ORDER BY u.id"
+    )
+    if linked:
+        assert ok, detail + "\n" + deployment.log_text()[-4000:]
+        assert "Logged in as grace <grace@example.edu>" in detail
+        assert accounts == [("grace", "grace@example.edu", "uni:grace@example.edu")]
+        return
+    assert not ok
+    assert f"answered 200 at {LMS_URL}/auth/complete/tpa-saml/" in detail, detail
+    assert "Sign in with your password first" in detail, detail
+    assert accounts == [("grace", "grace@example.edu", None)]
+    dashboard = session.get(f"{LMS_URL}/dashboard", allow_redirects=False, timeout=TIMEOUT)
+    assert "Logged in" not in dashboard.text
+
+
 def test_sp_initiated_login_creates_the_account(
     tmp_path: Path, servers: Callable[[Deployment], Deployment]
 ) -> None:

@@ -43,6 +43,9 @@ def setup_django(database: Path) -> None:
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # As the plugin sets it: third_party_auth's ready() then assigns edx-platform's
+        # SOCIAL_AUTH_PIPELINE, and lmsbridge_openedx's ready() inserts its guard.
+        ENABLE_THIRD_PARTY_AUTH=True,
     )
     django.setup()
     call_command("migrate", run_syncdb=True, verbosity=0)

@@ -16,7 +16,7 @@ from .connected_apps import (
     oauth2_provider_id,
     saml_provider_id,
 )
-from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
+from .presets import LINK_DEFAULTS, OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 from .records import Record
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
@@ -217,6 +217,9 @@ class LmsSettings(Record):
     cross_domain_csrf: dict[str, str] | None  # {"name", "domain"} of the CSRF cookie
     edx_api_key: str | None  # EDX_API_KEY, checked against Richie's X-Edx-Api-Key
     richie_url: str | None  # where /richie/<path> on the LMS redirects
+    # LMSBRIDGE_LINK_BY_EMAIL: provider id (oa2-<backend>, saml-<slug>) -> link policy, read
+    # by the account-linking guard of the plugin's Open edX app (account_link.py).
+    link_by_email: dict[str, str]
     saml_sp_private_key: str = ""  # SOCIAL_AUTH_SAML_SP_PRIVATE_KEY (slug "default")
 
 
@@ -317,6 +320,7 @@ class Plan(Record):
                 {"slug": c.slug, "entity_id": c.entity_id, "public_key": c.public_key}
                 for c in self.saml_configurations
             ],
+            "link_by_email": _link_checks(self.bridge),
         }
 
 
@@ -452,7 +456,34 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
         edx_api_key=catalogs[0].catalog.api_token if catalogs and catalogs[0].catalog else None,
         richie_url=str(catalogs[0].url) if catalogs else None,
         saml_sp_private_key=bridge.saml_sp.private_key if bridge.saml_sp else "",
+        link_by_email=_link_policies(bridge),
     )
+
+
+def _link_checks(bridge: Bridge) -> list[dict[str, Any]]:
+    """Each provider's link policy for `do lmsbridge-verify`; ``unverified`` when it is
+    ``trusted`` where the preset does not vouch for the app's emails (as `check` warns)."""
+    return [
+        {
+            "app": app.name,
+            "provider_id": app.provider.provider_id,
+            "policy": app.provider.link_by_email,
+            "unverified": app.provider.link_by_email == "trusted"
+            and LINK_DEFAULTS[app.preset.protocol] != "trusted",
+        }
+        for app in bridge.apps
+        if app.provider is not None
+    ]
+
+
+def _link_policies(bridge: Bridge) -> dict[str, str]:
+    """Every connected identity provider's policy, ready or not: a provider whose client is
+    pasted later then starts with its policy already in the settings."""
+    return {
+        app.provider.provider_id: app.provider.link_by_email
+        for app in bridge.apps
+        if app.provider is not None
+    }
 
 
 def _requirements(bridge: Bridge) -> tuple[str, ...]:
@@ -462,7 +493,13 @@ def _requirements(bridge: Bridge) -> tuple[str, ...]:
     if not bridge.apps:
         return ()
     backends = (app.provider.requirement for app in bridge.apps if app.provider is not None)
-    in_image = [OPENEDX_PLUGIN_PATH] if any(app.catalog for app in bridge.apps) else []
+    # The plugin's Open edX app serves the catalogs and, for every identity provider, holds
+    # the account-linking guard (lmsbridge_openedx.account_link).
+    in_image = (
+        [OPENEDX_PLUGIN_PATH]
+        if any(app.catalog is not None or app.provider is not None for app in bridge.apps)
+        else []
+    )
     return _unique([*backends, bridge.companion_requirement, *in_image])
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from .config_values import AppValues
 from .connected_apps import ConnectedApp, IdentityProvider
 from .errors import ConfigError, show_value
-from .presets import BACKENDS, PROVIDER_FLAGS, Backend, oidc_backend
+from .presets import BACKENDS, LINK_DEFAULTS, PROVIDER_FLAGS, Backend, LinkPolicy, oidc_backend
 from .vocabulary import IMAGE_BACKEND_MODULES, OIDC_BACKEND_NAME_RE
 
 
@@ -132,7 +132,26 @@ def read_provider(values: AppValues, warnings: list[tuple[str, str]]) -> Identit
         visible=values.get("VISIBLE"),
         flags={flag: values.get(flag.upper()) for flag in PROVIDER_FLAGS},
         other_settings=other_settings,
+        link_by_email=read_link_policy(values, warnings),
     )
+
+
+def read_link_policy(values: AppValues, warnings: list[tuple[str, str]]) -> LinkPolicy:
+    """LINK_BY_EMAIL, with a warning for ``trusted`` where the preset does not vouch for the
+    app's emails (only the MITx apps verify every email at registration)."""
+    policy: LinkPolicy = values.get("LINK_BY_EMAIL")
+    if policy == "trusted" and LINK_DEFAULTS[values.preset.protocol] != "trusted":
+        safer = "never" if values.preset.protocol == "saml" else "verified"
+        warnings.append(
+            (
+                values.key("LINK_BY_EMAIL"),
+                f"trusted links a first login to the account with the same email without "
+                f"{values.name} verifying that email: whoever gets an account there with a "
+                f"learner's email logs in as that learner. Use {safer}, unless {values.name} "
+                "is your own and verifies every email",
+            )
+        )
+    return policy
 
 
 def _other_settings(values: AppValues) -> dict[str, Any]:

@@ -119,7 +119,7 @@ def launch_context() -> str | None:
 
 def copy_openedx_app(env_root: str, config: dict[str, Any]) -> None:
     """ENV_SAVED: put the plugin's Open edX app into the openedx image's build context, when
-    the requirements file installs it (a course catalog is connected)."""
+    the requirements file installs it (an identity provider or a course catalog is connected)."""
     if OPENEDX_PLUGIN_PATH not in load_plan(config).requirements:
         return
     source = os.path.join(

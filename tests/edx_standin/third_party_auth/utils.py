@@ -88,3 +88,27 @@ def create_or_update_bulk_saml_provider_data(
         if created:
             new_records_created = True
     return new_records_created
+
+
+def is_oauth_provider(backend_name: str, **kwargs: Any) -> bool:
+    """edx-platform utils.is_oauth_provider: the pipeline's provider (Registry) is an oa2-*."""
+    from .provider import Registry
+
+    current_provider = Registry.get_from_pipeline({"backend": backend_name, "kwargs": kwargs})
+    if current_provider:
+        return bool(current_provider.provider_id.startswith("oa2"))
+    return False
+
+
+def get_associated_user_by_email_response(
+    backend: Any, details: Any, user: Any, *args: Any, **kwargs: Any
+) -> tuple[Any, bool]:
+    """edx-platform utils.get_associated_user_by_email_response: social-core's
+    associate_by_email (None when the user is known; AuthException when several accounts
+    have the email), and whether the account it found is active."""
+    from social_core.pipeline.social_auth import associate_by_email
+
+    association_response = associate_by_email(backend, details, user, *args, **kwargs)
+    if association_response and association_response.get("user"):
+        return (association_response, association_response["user"].is_active)
+    return (None, False)

@@ -3,6 +3,7 @@
 from typing import Any, ClassVar
 
 from django.apps import AppConfig
+from django.conf import settings
 from edx_django_utils.plugins import PluginSignals, PluginURLs
 
 
@@ -31,3 +32,11 @@ class LmsBridgeOpenedxConfig(AppConfig):  # type: ignore[misc]
             }
         },
     }
+
+    def ready(self) -> None:
+        # After third_party_auth's ready() assigned SOCIAL_AUTH_PIPELINE (edx-platform
+        # common/djangoapps/third_party_auth/apps.py -> settings.py apply_settings): plugin
+        # apps come after the core apps in INSTALLED_APPS, and Django runs ready() in order.
+        from .account_link import insert_step
+
+        insert_step(settings)

@@ -54,7 +54,13 @@ EMPTY_VERIFY_PLAN: dict[str, Any] = {
     "redirect_enabled": False,
     "providers": [],
     "saml_configurations": [],
+    "link_by_email": [],
 }
+# The plugin's account-linking guard (lmsbridge_openedx/account_link.py), which its Open edX
+# app's ready() inserts right before edx-platform's associate_by_email_if_oauth
+# (common/djangoapps/third_party_auth/pipeline.py, relative to the third_party_auth app).
+GUARD_STEP = "lmsbridge_openedx.account_link.guard_link_by_email"
+GUARDED_STEP = "pipeline.associate_by_email_if_oauth"
 
 
 class Findings:
@@ -483,6 +489,46 @@ def check_saml_metadata(spec: dict[str, Any], findings: Findings) -> None:
     findings.ok(subject, f"{count}, valid until {newest.expires_at.date()}")
 
 
+def check_account_link_guard(checks: dict[str, Any], findings: Findings) -> None:
+    """SOCIAL_AUTH_PIPELINE as the running LMS has it (third_party_auth assigns it at
+    start-up, the plugin's app then inserts the guard), and the policies it reads."""
+    links = checks.get("link_by_email") or []
+    if not links:
+        return
+    subject = "setting SOCIAL_AUTH_PIPELINE"
+    pipeline = list(getattr(settings, "SOCIAL_AUTH_PIPELINE", None) or [])
+    guarded = f"{django_apps.get_app_config('third_party_auth').name}.{GUARDED_STEP}"
+    if GUARD_STEP not in pipeline:
+        findings.error(
+            subject,
+            f"the account-linking guard {GUARD_STEP} is missing: any identity provider's "
+            "login is linked to the existing account with the same email, staff included",
+            IMAGE_FIX + " (the image installs lmsbridge_openedx, whose start-up inserts it)",
+        )
+    elif guarded not in pipeline or pipeline.index(guarded) != pipeline.index(GUARD_STEP) + 1:
+        findings.error(
+            subject,
+            f"the account-linking guard is not right before {guarded}: that step may link "
+            "logins by email before the guard decides",
+            "find the plugin or settings that reorder SOCIAL_AUTH_PIPELINE after start-up; "
+            "lmsbridge_openedx must be the last app to change it",
+        )
+    else:
+        findings.ok(subject, f"account-linking guard right before {guarded}")
+    planned = {link["provider_id"]: link["policy"] for link in links}
+    if getattr(settings, "LMSBRIDGE_LINK_BY_EMAIL", None) != planned:
+        findings.error("setting LMSBRIDGE_LINK_BY_EMAIL", "differs from the plan", SETTINGS_FIX)
+    for link in links:
+        if link["unverified"]:
+            findings.warning(
+                f"provider {link['provider_id']}",
+                "links a first login to the account with the same email although nothing "
+                f"says {link['app']} verified that email",
+                f"set LMSBRIDGE_{link['app'].upper()}_LINK_BY_EMAIL=verified (OpenID "
+                "Connect) or never, `tutor config save`, then restart the LMS",
+            )
+
+
 def check_companion(checks: dict[str, Any], backends: Backends, findings: Findings) -> None:
     enabled = bool(getattr(settings, "MITX_REDIRECT_ENABLED", False))
     if checks["redirect_enabled"] and not enabled:
@@ -626,6 +672,7 @@ def verify() -> None:
                 check_provider(spec, site, findings)
                 if spec["model"] == "SAMLProviderConfig":
                     check_saml_metadata(spec, findings)
+        check_account_link_guard(checks, findings)
         check_companion(checks, backends, findings)
         check_authn_mfe(checks, findings)
         for spec in plan["applications"]:

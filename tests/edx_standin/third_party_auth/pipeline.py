@@ -1,0 +1,84 @@
+"""edx-platform's account-association steps (common/djangoapps/third_party_auth/pipeline.py),
+same names, signatures and decisions: parse_query_params, associate_by_email_if_login_api,
+associate_by_email_if_saml and associate_by_email_if_oauth."""
+
+from typing import Any
+
+from social_core.exceptions import AuthException
+from social_core.pipeline import partial
+
+from .utils import get_associated_user_by_email_response, is_oauth_provider
+
+AUTH_ENTRY_KEY = "auth_entry"
+AUTH_ENTRY_LOGIN = "login"
+AUTH_ENTRY_REGISTER = "register"
+AUTH_ENTRY_ACCOUNT_SETTINGS = "account_settings"
+AUTH_ENTRY_LOGIN_API = "login_api"
+AUTH_ENTRY_REGISTER_API = "register_api"
+_AUTH_ENTRY_CHOICES = frozenset(
+    [
+        AUTH_ENTRY_LOGIN,
+        AUTH_ENTRY_REGISTER,
+        AUTH_ENTRY_ACCOUNT_SETTINGS,
+        AUTH_ENTRY_LOGIN_API,
+        AUTH_ENTRY_REGISTER_API,
+    ]
+)
+
+
+class AuthEntryError(AuthException):
+    """edx's: an auth_entry outside _AUTH_ENTRY_CHOICES."""
+
+
+def parse_query_params(strategy: Any, response: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
+    """The session's auth_entry (stored from ?auth_entry=, FIELDS_STORED_IN_SESSION), "login"
+    when absent."""
+    auth_entry = strategy.request.session.get(AUTH_ENTRY_KEY) or AUTH_ENTRY_LOGIN
+    if auth_entry not in _AUTH_ENTRY_CHOICES:
+        raise AuthEntryError(strategy.request.backend, "auth_entry invalid")
+    return {"auth_entry": auth_entry}
+
+
+@partial.partial  # type: ignore[untyped-decorator]
+def associate_by_email_if_login_api(
+    auth_entry: str,
+    backend: Any,
+    details: Any,
+    user: Any,
+    current_partial: Any = None,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    if auth_entry == AUTH_ENTRY_LOGIN_API:
+        association_response, user_is_active = get_associated_user_by_email_response(
+            backend, details, user, *args, **kwargs
+        )
+        if user_is_active:
+            return association_response
+    return None
+
+
+@partial.partial  # type: ignore[untyped-decorator]
+def associate_by_email_if_oauth(
+    auth_entry: str, backend: Any, details: Any, user: Any, strategy: Any, *args: Any, **kwargs: Any
+) -> Any:
+    """Any login through an oa2-* provider: linked to the active account with the same
+    email, whatever the provider says of that email and whoever the account is."""
+    if is_oauth_provider(backend.name, **kwargs):
+        association_response, user_is_active = get_associated_user_by_email_response(
+            backend, details, user, *args, **kwargs
+        )
+        if user_is_active:
+            return association_response
+    return None
+
+
+@partial.partial  # type: ignore[untyped-decorator]
+def associate_by_email_if_saml(
+    auth_entry: str, backend: Any, details: Any, user: Any, strategy: Any, *args: Any, **kwargs: Any
+) -> Any:
+    """edx links a SAML login by email only when the learner is an enterprise customer's
+    learner of that IdP (enterprise_is_enabled(): ENABLE_ENTERPRISE_INTEGRATION, which
+    Tutor leaves off, and openedx-enterprise's EnterpriseCustomerUser). Without enterprise
+    the step does nothing, as here."""
+    return None
