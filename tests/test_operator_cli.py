@@ -202,11 +202,17 @@ def test_credentials_for_richie(root: Path) -> None:
     plan = plan_for({**PLATFORM, **CONFIG})
     catalog = plan.bridge.apps[2].catalog
     assert catalog is not None
+    assert catalog.api_token is None  # API_KEY is off by default
     python = output(root, "lmsbridge", "credentials", "richie", "--format", "python")
     namespace: dict[str, Any] = {}
     exec(python, namespace)  # noqa: S102 (our own output)
     (entry,) = namespace["RICHIE_LMS_BACKENDS"]
-    assert entry["API_TOKEN"] == catalog.api_token
+    assert "API_TOKEN" not in entry
+    # The key API_KEY would turn on is printed nowhere, in any format.
+    token = plan_for({**PLATFORM, **CONFIG, "LMSBRIDGE_RICHIE_API_KEY": True}).lms.edx_api_key
+    assert token
+    for form in ("python", "json", "env"):
+        assert token not in output(root, "lmsbridge", "credentials", "richie", "--format", form)
     assert (
         entry["COURSE_REGEX"]
         == r"^http://local\.openedx\.io/courses/(?P<course_id>[^/]+)/course/?$"
@@ -215,6 +221,19 @@ def test_credentials_for_richie(root: Path) -> None:
     data = json.loads(output(root, "lmsbridge", "credentials", "richie", "--format", "json"))
     assert data["settings"]["RICHIE_LMS_BACKENDS"] == [entry]
     assert "provider_redirect_uri" not in data
+
+
+def test_credentials_for_an_old_richie_print_its_api_token(tmp_path: Path) -> None:
+    config = {**CONFIG, "LMSBRIDGE_RICHIE_API_KEY": True}
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(config))
+    token = plan_for({**PLATFORM, **config}).lms.edx_api_key
+    assert token
+    python = output(tmp_path, "lmsbridge", "credentials", "richie", "--format", "python")
+    namespace: dict[str, Any] = {}
+    exec(python, namespace)  # noqa: S102 (our own output)
+    (entry,) = namespace["RICHIE_LMS_BACKENDS"]
+    assert entry["API_TOKEN"] == token
 
 
 def test_credentials_of_an_unknown_app(root: Path) -> None:

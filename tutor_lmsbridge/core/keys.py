@@ -637,9 +637,20 @@ APP_KEYS: tuple[Key, ...] = (
         _BOOL,
     ),
     Key(
+        "API_KEY",
+        kinds.BOOLEAN,
+        "set Open edX's ``EDX_API_KEY`` and export it as Richie's ``API_TOKEN``: only for a "
+        "Richie older than 2.0.0-beta.17 (November 2020), which called the LMS's enrollment "
+        "API with ``X-Edx-Api-Key``; later Richie calls nothing with it",
+        False,
+        _catalog,
+        _BOOL,
+    ),
+    Key(
         "API_TOKEN",
         kinds.SECRET,
-        "Open edX's ``EDX_API_KEY``, Richie's ``API_TOKEN`` (sent as ``X-Edx-Api-Key``)",
+        "with ``API_KEY``: Open edX's ``EDX_API_KEY``, Richie's ``API_TOKEN`` (sent as "
+        "``X-Edx-Api-Key``)",
         _secret("edx-api-key", per_app=False),
         _catalog,
         _CREDENTIAL,
