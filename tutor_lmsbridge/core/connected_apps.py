@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .presets import Backend, Preset
+from .presets import Backend, LinkPolicy, Preset
 from .records import Record
 from .url_values import BaseUrl
 
@@ -75,6 +75,9 @@ class IdentityProvider(Record):
     visible: bool
     flags: dict[str, bool]  # presets.PROVIDER_FLAGS
     other_settings: dict[str, Any]
+    # What a first login whose email belongs to an existing account may do (presets.
+    # LINK_POLICIES); the in-image guard (openedx_app/.../account_link.py) enforces it.
+    link_by_email: LinkPolicy
     saml: SamlIdp | None = None  # a SAML identity provider (no client to paste)
 
     @property

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import value_types as kinds
 from .connected_apps import PREFIX as PREFIX
 from .derived_secrets import derive_secret
-from .presets import BACKENDS, COMPANION_AUTH_REQUIREMENT, PROVIDER_FLAGS, SAML_ATTRIBUTES, Preset
+from .presets import (
+    BACKENDS,
+    COMPANION_AUTH_REQUIREMENT,
+    LINK_DEFAULTS,
+    LINK_POLICIES,
+    PROVIDER_FLAGS,
+    SAML_ATTRIBUTES,
+    Preset,
+)
 from .records import Record
 from .value_types import Kind, Rules
 from .vocabulary import (
@@ -467,6 +475,28 @@ APP_KEYS: tuple[Key, ...] = (
         _BOOL,
     ),
     *_FLAG_KEYS,
+    Key(
+        "LINK_BY_EMAIL",
+        kinds.CHOICE,
+        "when a first login's email belongs to an existing account: ``never`` (stopped: the "
+        "learner signs in with the password and links the provider from account settings), "
+        "``verified`` (linked only when the provider says the email is verified: OIDC "
+        "``email_verified``), ``trusted`` (linked, as edx-platform does: the operator's own "
+        "apps only). Never to a staff or superuser account, nor when several accounts match. "
+        "``saml``: ``never`` or ``trusted`` (assertions carry no ``email_verified``; "
+        "edx-platform links SAML logins by email only for enterprise customers)",
+        Derived(
+            lambda app: LINK_DEFAULTS[app.preset.protocol],
+            "``trusted`` (MITx presets: their apps verify email at registration), "
+            "``verified`` (``oidc``), ``never`` (``oauth2``, ``saml``)",
+        ),
+        _identity,
+        Rules(
+            "|".join(LINK_POLICIES),
+            ", ".join(LINK_POLICIES[:-1]) + " or " + LINK_POLICIES[-1],
+            example="verified",
+        ),
+    ),
     Key(
         "AUTHORIZATION_URL",
         kinds.ENDPOINT,

@@ -217,6 +217,9 @@ class LmsSettings(Record):
     cross_domain_csrf: dict[str, str] | None  # {"name", "domain"} of the CSRF cookie
     edx_api_key: str | None  # EDX_API_KEY, checked against Richie's X-Edx-Api-Key
     richie_url: str | None  # where /richie/<path> on the LMS redirects
+    # LMSBRIDGE_LINK_BY_EMAIL: provider id (oa2-<backend>, saml-<slug>) -> link policy, read
+    # by the account-linking guard of the plugin's Open edX app (account_link.py).
+    link_by_email: dict[str, str]
     saml_sp_private_key: str = ""  # SOCIAL_AUTH_SAML_SP_PRIVATE_KEY (slug "default")
 
 
@@ -452,7 +455,18 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
         edx_api_key=catalogs[0].catalog.api_token if catalogs and catalogs[0].catalog else None,
         richie_url=str(catalogs[0].url) if catalogs else None,
         saml_sp_private_key=bridge.saml_sp.private_key if bridge.saml_sp else "",
+        link_by_email=_link_policies(bridge),
     )
+
+
+def _link_policies(bridge: Bridge) -> dict[str, str]:
+    """Every connected identity provider's policy, ready or not: a provider whose client is
+    pasted later then starts with its policy already in the settings."""
+    return {
+        app.provider.provider_id: app.provider.link_by_email
+        for app in bridge.apps
+        if app.provider is not None
+    }
 
 
 def _requirements(bridge: Bridge) -> tuple[str, ...]:

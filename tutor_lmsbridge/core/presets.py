@@ -86,6 +86,26 @@ PROVIDER_FLAGS = (
     "enable_sso_id_verification",
 )
 
+# What a first login whose email belongs to an existing account may do (LMSBRIDGE_<APP>_
+# LINK_BY_EMAIL; enforced in the image by openedx_app/.../account_link.py):
+# - "never": stop, the learner signs in with the password and links from account settings;
+# - "verified": link only when the provider says it verified the email (OIDC email_verified);
+# - "trusted": link (edx-platform's associate_by_email_if_oauth as is).
+LinkPolicy = Literal["never", "verified", "trusted"]
+LINK_POLICIES: tuple[LinkPolicy, ...] = ("never", "verified", "trusted")
+# The default by protocol. MITx Online and xPRO verify the email at registration (a
+# confirmation link) and are the operator's own apps. A generic OAuth2 backend says nothing
+# about verification. SAML: edx-platform's associate_by_email_if_saml links only enterprise
+# customers' learners (openedx-enterprise), so core edx never links a SAML login by email;
+# assertions carry no email_verified, so "verified" has no meaning there.
+LINK_DEFAULTS: dict[str, LinkPolicy] = {
+    "endpoints": "trusted",
+    "oidc": "verified",
+    "generic": "never",
+    "saml": "never",
+    "": "never",
+}
+
 #: How Open edX logs in through the app:
 #: - "endpoints": one of the preset's backends, fed AUTHORIZATION_URL, ACCESS_TOKEN_URL and
 #:   API_ROOT (the MITx apps' ol-oauth2 / mitxpro-oauth2);

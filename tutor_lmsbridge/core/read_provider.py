@@ -132,6 +132,7 @@ def read_provider(values: AppValues, warnings: list[tuple[str, str]]) -> Identit
         visible=values.get("VISIBLE"),
         flags={flag: values.get(flag.upper()) for flag in PROVIDER_FLAGS},
         other_settings=other_settings,
+        link_by_email=values.get("LINK_BY_EMAIL"),
     )
 
 

@@ -15,7 +15,7 @@ from .config_values import AppValues, ConfigValues
 from .connected_apps import ConnectedApp, IdentityProvider, Platform, SamlIdp, SamlServiceProvider
 from .errors import ConfigError, show_value
 from .keys import GLOBAL_BY_SETTING
-from .presets import PROVIDER_FLAGS, SAML_ATTRIBUTES, SAML_BACKEND
+from .presets import PROVIDER_FLAGS, SAML_ATTRIBUTES, SAML_BACKEND, LinkPolicy
 from .saml_values import DS, MD, find_entity, parse_xml_safely, redirect_sso_url, sp_key_pair
 from .url_values import BaseUrl, parse_base_url
 
@@ -65,6 +65,7 @@ def read_saml_provider(
         visible=values.get("VISIBLE"),
         flags={flag: values.get(flag.upper()) for flag in PROVIDER_FLAGS},
         other_settings=_other_settings(values),
+        link_by_email=_saml_link_policy(values),
         saml=SamlIdp(
             entity_id=entity_id,
             metadata_url=metadata_url,
@@ -76,6 +77,21 @@ def read_saml_provider(
         ),
     )
     return provider, browser_url
+
+
+def _saml_link_policy(values: AppValues) -> LinkPolicy:
+    """``verified`` needs the provider to say it verified the email: a SAML assertion has no
+    such statement (the IdP releases the mail attribute it holds), so only ``never`` and
+    ``trusted`` mean something here."""
+    policy: LinkPolicy = values.get("LINK_BY_EMAIL")
+    if policy == "verified":
+        raise ConfigError(
+            values.key("LINK_BY_EMAIL"),
+            "SAML assertions carry no email_verified, so 'verified' cannot be checked",
+            "use never, or trusted for an IdP whose mail attribute you trust",
+            "never",
+        )
+    return policy
 
 
 def _check_inline_metadata(key: str, xml: str, entity_id: str, entity_key: str) -> BaseUrl:
