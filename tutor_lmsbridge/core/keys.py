@@ -26,6 +26,7 @@ from .presets import (
     Preset,
 )
 from .records import Record
+from .trust import verifies_email
 from .value_types import Kind, Rules
 from .vocabulary import (
     BACKEND_NAME_RE,
@@ -320,7 +321,7 @@ _FLAG_DEFAULTS: dict[str, tuple[Any, str]] = {
     "skip_hinted_login_dialog": (
         True,
         "a ``?tpa_hint=`` link goes straight to the provider, without Open edX's "
-        "\"sign in with\" dialog (a click saved, nothing trusted)",
+        '"sign in with" dialog (a click saved, nothing trusted)',
     ),
     "skip_registration_form": (
         True,
@@ -329,7 +330,11 @@ _FLAG_DEFAULTS: dict[str, tuple[Any, str]] = {
         "``SKIP_EMAIL_VERIFICATION``)",
     ),
     "skip_email_verification": (
-        True,
+        Derived(
+            lambda app: verifies_email(app.preset, app.get("LINK_BY_EMAIL")),
+            "``true`` where the provider verifies emails (MITx presets, ``saml``, ``oidc`` "
+            "with ``LINK_BY_EMAIL`` ``verified``), else ``false``",
+        ),
         "a new account is active at once, with the provider's email unconfirmed; with "
         "``SKIP_REGISTRATION_FORM``, a first login creates the account. Only for a provider "
         "that verifies emails",
