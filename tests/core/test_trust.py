@@ -115,3 +115,25 @@ def test_trust_nobody_chose_is_a_warning_with_its_fix(
 def test_trust_a_provider_can_back_is_no_finding(config: dict[str, Any]) -> None:
     assert not [key for key in warned(config) if "VERIFICATION" in key]
 
+
+def test_verify_plan_says_what_each_provider_vouches_for() -> None:
+    plan = build_plan(
+        read_bridge(
+            {
+                **PLATFORM,
+                **MITXONLINE,
+                **OIDC,
+                **KEYCLOAK,
+                **SAML,
+                "LMSBRIDGE_APPS": ["mitxonline", "sso", "keycloak", "shib"],
+                "LMSBRIDGE_SSO_LINK_BY_EMAIL": "never",
+            }
+        )
+    )
+    trust = {spec["app"]: spec["trust"] for spec in plan.verify_data()["providers"]}
+    assert trust == {
+        "mitxonline": {"consumer": False, "verifies_email": True},
+        "sso": {"consumer": True, "verifies_email": False},
+        "keycloak": {"consumer": True, "verifies_email": False},
+        "shib": {"consumer": False, "verifies_email": True},
+    }
