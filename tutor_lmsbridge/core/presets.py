@@ -206,7 +206,7 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         service_token=False,
         catalog=True,
         optional_client=True,
-        doc="the Richie catalog: API key, cross-domain CSRF, course-run sync",
+        doc="the Richie catalog: cross-domain CSRF, course-run sync (API key on request)",
     ),
     Preset(
         name="client",
