@@ -257,6 +257,42 @@ def test_check_valid_configuration(root: Path) -> None:
     ]
 
 
+def test_check_names_trust_nobody_chose_with_its_fix(tmp_path: Path) -> None:
+    """Issue #19's findings, as the operator sees them: set through `tutor lmsbridge set`,
+    each a WARNING naming the key and the fix; `check` still exits 0 (the operator may have
+    chosen it) and no secret is shown."""
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(CONFIG))
+    run_tutor(
+        tmp_path,
+        "lmsbridge",
+        "set",
+        "LMSBRIDGE_KEYCLOAK_SKIP_EMAIL_VERIFICATION=true",
+        "LMSBRIDGE_KEYCLOAK_ENABLE_SSO_ID_VERIFICATION=true",
+        "LMSBRIDGE_RICHIE_API_KEY=true",
+    )
+    result = run_tutor(tmp_path, "lmsbridge", "check")
+    lines = result.stdout.splitlines()
+    expected = [
+        "WARNING LMSBRIDGE_KEYCLOAK_ENABLE_SSO_ID_VERIFICATION: true on an oauth2 provider: every "
+        "learner who logs in through keycloak gets an approved identity verification; set it to "
+        "false unless only your institution's directory, which checked each person's identity, "
+        "signs in there",
+        "WARNING LMSBRIDGE_KEYCLOAK_SKIP_EMAIL_VERIFICATION: true, but keycloak is not known to "
+        "verify emails: a first login creates an active account with an email nobody "
+        "confirmed; set it to false unless keycloak confirms every email it sends",
+        "WARNING LMSBRIDGE_RICHIE_API_KEY: on: Open edX accepts EDX_API_KEY (X-Edx-Api-Key) from "
+        "whoever holds it, and Richie 2.0.0-beta.17 and later never send it; set it to false "
+        "unless your Richie is older",
+    ]
+    for line in expected:
+        assert line in lines
+    assert lines[-1] == "0 error(s), 4 warning(s)"  # and ENABLE_HTTPS
+    token = plan_for({**PLATFORM, **CONFIG, "LMSBRIDGE_RICHIE_API_KEY": True}).lms.edx_api_key
+    assert token
+    assert token not in result.stdout
+
+
 def cases_for_set() -> list[tuple[dict[str, Any], str, str]]:
     """The invalid configurations whose values survive a KEY=VALUE command line (YAML)."""
     usable = []
