@@ -22,7 +22,16 @@ from .support.lms_jobs import (
     local_do,
     name_task,
 )
-from .support.samples import ADFS, KEYCLOAK, MITXONLINE, PLATFORM, combine, several_apps
+from .support.samples import (
+    ADFS,
+    KEYCLOAK,
+    MITXONLINE,
+    OIDC,
+    PLATFORM,
+    combine,
+    several_apps,
+    sp_private_key,
+)
 from .support.tutor_helpers import init_python, render_init_task, run_tutor
 
 
@@ -225,3 +234,68 @@ def test_dry_run_of_a_saml_provider_writes_and_fetches_nothing(lms: Lms) -> None
     assert strip_dry([line for line in dry.lines[:-1] if "SAML metadata" not in line]) == rows
     assert any("SAML metadata of saml-adfs (inline): new" in line for line in real.lines)
     assert lms.run("dry").status == 0
+
+
+# 0.1.0 set every provider flag to true; an existing installation still has those rows.
+OLD_FLAG_DEFAULTS = {
+    "SKIP_HINTED_LOGIN_DIALOG": True,
+    "SKIP_REGISTRATION_FORM": True,
+    "SKIP_EMAIL_VERIFICATION": True,
+    "SYNC_LEARNER_PROFILE_DATA": True,
+    "ENABLE_SSO_ID_VERIFICATION": True,
+}
+# The SP key pair stays the one config.yml keeps: only the defaults move.
+UPGRADED = {
+    **combine(MITXONLINE, OIDC, KEYCLOAK, ADFS),
+    "LMSBRIDGE_SP_PRIVATE_KEY": sp_private_key(),
+}
+
+
+def test_trust_defaults_reach_an_existing_installation_as_one_history_row(lms: Lms) -> None:
+    """Issue #19 on an installation made with the old defaults: the dry run names the flags
+    that change, field by field and never a value; the next init writes one new row per
+    provider (history kept, the old row untouched); the run after writes nothing."""
+    from django.apps import apps
+
+    old = dict(UPGRADED)
+    for app in UPGRADED["LMSBRIDGE_APPS"]:
+        old.update({f"LMSBRIDGE_{app.upper()}_{key}": on for key, on in OLD_FLAG_DEFAULTS.items()})
+    lms.configure(old)
+    assert lms.run("init").status == 0
+    assert lms.run("dry").status == 0  # settled
+
+    lms.configure(UPGRADED)  # the operator upgrades and saves: the new defaults apply
+    before = database_state()
+    dry = lms.run("dry")
+    assert dry.status == 3
+    assert database_state() == before
+    changed = [line for line in dry.lines if ": updated (" in line]
+    assert changed == [
+        "lmsbridge: dry run: provider oa2-ol-oauth2: updated (enable_sso_id_verification)",
+        "lmsbridge: dry run: provider oa2-sso: updated (enable_sso_id_verification)",
+        "lmsbridge: dry run: provider oa2-keycloak: updated "
+        "(skip_email_verification, enable_sso_id_verification)",
+        "lmsbridge: dry run: SAML provider saml-adfs: updated (enable_sso_id_verification)",
+    ]
+
+    real = lms.run("init")
+    assert real.status == 0
+    assert strip_dry([line for line in dry.lines[:-1] if "SAML metadata" not in line]) == [
+        line for line in real.lines if "SAML metadata" not in line
+    ]
+    oauth2 = apps.get_model("third_party_auth", "OAuth2ProviderConfig")
+    for backend in ("ol-oauth2", "sso", "keycloak"):
+        rows = list(oauth2.objects.filter(backend_name=backend).order_by("change_date", "id"))
+        assert len(rows) == 2, backend  # one history row
+        assert rows[0].enable_sso_id_verification
+        assert rows[0].skip_email_verification
+        assert not rows[1].enable_sso_id_verification
+        assert rows[1].skip_email_verification == (backend != "keycloak")
+    saml = apps.get_model("third_party_auth", "SAMLProviderConfig")
+    rows = list(saml.objects.filter(slug="adfs").order_by("change_date", "id"))
+    assert [row.enable_sso_id_verification for row in rows] == [True, False]
+    assert rows[1].skip_email_verification  # an institution's directory
+
+    again = lms.run("dry")
+    assert again.status == 0
+    assert not again.writes

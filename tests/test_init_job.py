@@ -194,7 +194,7 @@ def test_creates_every_object_of_a_mitxonline_connection(lms: Lms) -> None:
     assert row.skip_registration_form
     assert row.skip_email_verification
     assert row.sync_learner_profile_data
-    assert row.enable_sso_id_verification
+    assert not row.enable_sso_id_verification  # only when the operator sets it (issue #19)
     assert json.loads(row.other_settings) == {
         "AUTHORIZATION_URL": "http://mitxonline.odl.local:8013/oauth2/authorize/",
         "ACCESS_TOKEN_URL": "http://172.22.0.1:8013/oauth2/token/",

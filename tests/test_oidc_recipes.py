@@ -32,3 +32,21 @@ def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
     assert (
         tmp_path / "env/build/openedx/lmsbridge/image/openedx_plugin/lmsbridge_openedx/oidc.py"
     ).exists()
+
+
+# What each provider's documentation says it sends (the README says it beside each recipe).
+SENDS_EMAIL_VERIFIED = {"staffsso": True, "okta": True, "google": True, "auth0": True}
+
+
+@pytest.mark.parametrize("app", sorted(recipes()))
+def test_recipe_states_its_link_policy_and_takes_no_unverified_email(app: str) -> None:
+    """Every recipe sets LINK_BY_EMAIL to what its provider can back: ``verified`` where it
+    sends email_verified, ``never`` for Entra ID (no email_verified; its UPN is no verified
+    email, so the email comes only from the ``email`` optional claim)."""
+    words = dict(word.split("=", 1) for word in recipes()[app] if "=" in word)
+    prefix = f"LMSBRIDGE_{app.upper()}_"
+    expected = "verified" if SENDS_EMAIL_VERIFIED.get(app) else "never"
+    assert words[prefix + "LINK_BY_EMAIL"] == expected
+    assert words.get(prefix + "EMAIL_CLAIM", "email") == "email"
+    assert prefix + "ENABLE_SSO_ID_VERIFICATION" not in words
+    assert prefix + "SKIP_EMAIL_VERIFICATION" not in words  # its default follows the policy

@@ -202,11 +202,17 @@ def test_credentials_for_richie(root: Path) -> None:
     plan = plan_for({**PLATFORM, **CONFIG})
     catalog = plan.bridge.apps[2].catalog
     assert catalog is not None
+    assert catalog.api_token is None  # API_KEY is off by default
     python = output(root, "lmsbridge", "credentials", "richie", "--format", "python")
     namespace: dict[str, Any] = {}
     exec(python, namespace)  # noqa: S102 (our own output)
     (entry,) = namespace["RICHIE_LMS_BACKENDS"]
-    assert entry["API_TOKEN"] == catalog.api_token
+    assert "API_TOKEN" not in entry
+    # The key API_KEY would turn on is printed nowhere, in any format.
+    token = plan_for({**PLATFORM, **CONFIG, "LMSBRIDGE_RICHIE_API_KEY": True}).lms.edx_api_key
+    assert token
+    for form in ("python", "json", "env"):
+        assert token not in output(root, "lmsbridge", "credentials", "richie", "--format", form)
     assert (
         entry["COURSE_REGEX"]
         == r"^http://local\.openedx\.io/courses/(?P<course_id>[^/]+)/course/?$"
@@ -215,6 +221,19 @@ def test_credentials_for_richie(root: Path) -> None:
     data = json.loads(output(root, "lmsbridge", "credentials", "richie", "--format", "json"))
     assert data["settings"]["RICHIE_LMS_BACKENDS"] == [entry]
     assert "provider_redirect_uri" not in data
+
+
+def test_credentials_for_an_old_richie_print_its_api_token(tmp_path: Path) -> None:
+    config = {**CONFIG, "LMSBRIDGE_RICHIE_API_KEY": True}
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(config))
+    token = plan_for({**PLATFORM, **config}).lms.edx_api_key
+    assert token
+    python = output(tmp_path, "lmsbridge", "credentials", "richie", "--format", "python")
+    namespace: dict[str, Any] = {}
+    exec(python, namespace)  # noqa: S102 (our own output)
+    (entry,) = namespace["RICHIE_LMS_BACKENDS"]
+    assert entry["API_TOKEN"] == token
 
 
 def test_credentials_of_an_unknown_app(root: Path) -> None:
@@ -236,6 +255,42 @@ def test_check_valid_configuration(root: Path) -> None:
         "OK      LMSBRIDGE_RICHIE: richie: -",
         "0 error(s), 1 warning(s)",
     ]
+
+
+def test_check_names_trust_nobody_chose_with_its_fix(tmp_path: Path) -> None:
+    """Issue #19's findings, as the operator sees them: set through `tutor lmsbridge set`,
+    each a WARNING naming the key and the fix; `check` still exits 0 (the operator may have
+    chosen it) and no secret is shown."""
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(CONFIG))
+    run_tutor(
+        tmp_path,
+        "lmsbridge",
+        "set",
+        "LMSBRIDGE_KEYCLOAK_SKIP_EMAIL_VERIFICATION=true",
+        "LMSBRIDGE_KEYCLOAK_ENABLE_SSO_ID_VERIFICATION=true",
+        "LMSBRIDGE_RICHIE_API_KEY=true",
+    )
+    result = run_tutor(tmp_path, "lmsbridge", "check")
+    lines = result.stdout.splitlines()
+    expected = [
+        "WARNING LMSBRIDGE_KEYCLOAK_ENABLE_SSO_ID_VERIFICATION: true on an oauth2 provider: every "
+        "learner who logs in through keycloak gets an approved identity verification; set it to "
+        "false unless only your institution's directory, which checked each person's identity, "
+        "signs in there",
+        "WARNING LMSBRIDGE_KEYCLOAK_SKIP_EMAIL_VERIFICATION: true, but keycloak is not known to "
+        "verify emails: a first login creates an active account with an email nobody "
+        "confirmed; set it to false unless keycloak confirms every email it sends",
+        "WARNING LMSBRIDGE_RICHIE_API_KEY: on: Open edX accepts EDX_API_KEY (X-Edx-Api-Key) from "
+        "whoever holds it, and Richie 2.0.0-beta.17 and later never send it; set it to false "
+        "unless your Richie is older",
+    ]
+    for line in expected:
+        assert line in lines
+    assert lines[-1] == "0 error(s), 4 warning(s)"  # and ENABLE_HTTPS
+    token = plan_for({**PLATFORM, **CONFIG, "LMSBRIDGE_RICHIE_API_KEY": True}).lms.edx_api_key
+    assert token
+    assert token not in result.stdout
 
 
 def cases_for_set() -> list[tuple[dict[str, Any], str, str]]:

@@ -213,6 +213,7 @@ HOSTILE_BASE = {
     "LMSBRIDGE_LOGIN_REDIRECT_ALLOW": ["^/courses/"],
     "LMSBRIDGE_REGISTRATION_FIELDS": {"country": "hidden"},
     "LMSBRIDGE_COMPANION_AUTH_REQUIREMENT": "openedx-companion-auth==1.3.0",
+    "LMSBRIDGE_RICHIE_API_KEY": True,  # EDX_API_KEY renders only then
     "LMSBRIDGE_RICHIE_API_TOKEN": "edx-api-key",
     "LMSBRIDGE_RICHIE_SYNC_SECRETS": ["sync-secret"],
     "LMSBRIDGE_RICHIE_CSRF_COOKIE_NAME": "edx_csrf_token",

@@ -17,6 +17,7 @@ import pytest
 from richie.apps.courses.utils import get_signature
 
 from tutor_lmsbridge.core.pipeline import plan_for
+from tutor_lmsbridge.core.plan import build_plan
 from tutor_lmsbridge.core.read_bridge import read_bridge
 from tutor_lmsbridge.core.richie_routing import course_regex
 from tutor_lmsbridge.output.reports import credential_items
@@ -47,11 +48,16 @@ def plan(config: dict[str, Any], **extra: Any) -> Any:
 # ---- settings ----------------------------------------------------------------------------
 
 
+# A Richie older than 2.0.0-beta.17, which calls the LMS with X-Edx-Api-Key.
+OLD_RICHIE = {**RICHIE, "LMSBRIDGE_RICHIE_API_KEY": True}
+
+
 @pytest.mark.parametrize("with_mitxonline", [False, True], ids=["richie", "richie+mitxonline"])
 def test_lms_settings_for_richie(with_mitxonline: bool, tmp_path: Path) -> None:
     https_mitx = {**MITXONLINE, "LMSBRIDGE_MITXONLINE_URL": "https://mitxonline.example.com"}
-    config = combine(https_mitx, RICHIE) if with_mitxonline else RICHIE
+    config = combine(https_mitx, OLD_RICHIE) if with_mitxonline else OLD_RICHIE
     expected_key = plan(config).lms.edx_api_key
+    assert expected_key
     for mode, s in settings_of(tmp_path, config).items():
         assert "https://richie.local.openedx.io" in s["CORS_ORIGIN_WHITELIST"], mode
         assert "https://richie.local.openedx.io" in s["CSRF_TRUSTED_ORIGINS"]
@@ -68,6 +74,37 @@ def test_lms_settings_for_richie(with_mitxonline: bool, tmp_path: Path) -> None:
             assert s["MITX_REDIRECT_ENABLED"] is True
         else:
             assert s["MITX_REDIRECT_ENABLED"] is False  # no identity provider connected
+
+
+def test_no_edx_api_key_by_default(tmp_path: Path) -> None:
+    """Richie 2.0.0-beta.17 and later call nothing with it: nothing renders EDX_API_KEY, nothing
+    exports API_TOKEN, and the catalog works the same otherwise."""
+    p = plan(RICHIE)
+    assert p.lms.edx_api_key is None
+    (entry,) = credential_items(p, p.bridge.apps[0], dev=False)["RICHIE_LMS_BACKENDS"]
+    assert "API_TOKEN" not in entry
+    token = plan(OLD_RICHIE).lms.edx_api_key
+    assert token
+    env = render_env(
+        tmp_path, {**RICHIE, **HTTPS, "LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"]}
+    )
+    rendered = "\n".join(path.read_text() for path in env.rglob("*") if path.is_file())
+    assert token not in rendered
+    for mode in ("production", "development"):
+        s = load_lms_settings(env, mode, tmp_path)
+        assert s.get("EDX_API_KEY") is None, mode  # the plugin leaves it unset
+        assert s["ENABLE_CROSS_DOMAIN_CSRF_COOKIE"] is True
+
+
+def test_api_key_on_is_a_warning() -> None:
+    bridge = read_bridge({**PLATFORM, **HTTPS, **OLD_RICHIE})
+    ((key, message),) = bridge.warnings
+    assert key == "LMSBRIDGE_RICHIE_API_KEY"
+    assert "set it to false unless your Richie is older" in message
+    # A token set while API_KEY is off: named, and still not rendered.
+    unused = read_bridge({**PLATFORM, **HTTPS, **RICHIE, "LMSBRIDGE_RICHIE_API_TOKEN": "abc123"})
+    assert [key for key, _ in unused.warnings] == ["LMSBRIDGE_RICHIE_API_TOKEN"]
+    assert build_plan(unused).lms.edx_api_key is None
 
 
 def test_studio_settings_carry_the_course_sync(tmp_path: Path) -> None:
@@ -102,7 +139,7 @@ def test_warnings_when_the_browser_will_drop_the_csrf_cookie() -> None:
 
 
 def test_exported_backend_entry_and_secrets() -> None:
-    p = plan(RICHIE, LMSBRIDGE_RICHIE_SYNC_SECRETS=["new-secret", "old-secret"])
+    p = plan(OLD_RICHIE, LMSBRIDGE_RICHIE_SYNC_SECRETS=["new-secret", "old-secret"])
     items = credential_items(p, p.bridge.apps[0], dev=False)
     (entry,) = items["RICHIE_LMS_BACKENDS"]
     assert entry == {

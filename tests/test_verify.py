@@ -486,6 +486,30 @@ BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
             " (in 10 days); fix: set LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES to a later date",
         ],
     ),
+    # Trust nobody chose (issue #19): warnings, each with its fix.
+    (
+        "sso-id-verification-on-an-oidc-provider",
+        lambda lms: admin_saves_provider("sso", enable_sso_id_verification=True),
+        0,
+        [
+            "WARNING provider oa2-sso: enable_sso_id_verification is on: every learner who logs "
+            "in through this provider gets an approved identity verification, and anyone can "
+            "have an account there; fix: `tutor lmsbridge set "
+            "LMSBRIDGE_SSO_ENABLE_SSO_ID_VERIFICATION=false` (unless only a directory that "
+            "checked each person's identity signs in there), then run `tutor local|dev|k8s do "
+            "lmsbridge-init`"
+        ],
+    ),
+    (
+        "edx-api-key-set",
+        setting("EDX_API_KEY", "a-key-richie-never-sends"),
+        0,
+        [
+            "WARNING setting EDX_API_KEY: set: whoever holds it calls the LMS APIs that accept "
+            "X-Edx-Api-Key; fix: unless a Richie older than 2.0.0-beta.17 uses it, `tutor "
+            "lmsbridge set LMSBRIDGE_<APP>_API_KEY=false`"
+        ],
+    ),
     (
         "token-expired",
         lambda lms: set_token_expiry(-1),
@@ -544,6 +568,48 @@ def test_each_breakage_is_named_with_its_fix(
     assert healthy.run("verify").lines == HEALTHY
     breakage(healthy)
     assert_named(healthy.run("verify"), status, expected)
+
+
+def test_skip_email_verification_where_the_provider_does_not_verify_is_named(lms: Lms) -> None:
+    """An OpenID Provider the operator does not rely on for email_verified (LINK_BY_EMAIL
+    never): the init job leaves skip_email_verification off; an admin's row turning it on is
+    what the LMS then uses, and verify names it."""
+    lms.configure({**OIDC, "LMSBRIDGE_SSO_LINK_BY_EMAIL": "never"})
+    assert lms.run("init").status == 0
+    assert not newest_provider("sso").skip_email_verification
+    assert not problems(lms.run("verify"))
+    admin_saves_provider("sso", skip_email_verification=True)
+    assert_named(
+        lms.run("verify"),
+        0,
+        [
+            "WARNING provider oa2-sso: skip_email_verification is on, but the provider is not "
+            "known to verify emails: a first login creates an active account with an email "
+            "nobody confirmed; fix: `tutor lmsbridge set "
+            "LMSBRIDGE_SSO_SKIP_EMAIL_VERIFICATION=false`, then run `tutor local|dev|k8s do "
+            "lmsbridge-init`"
+        ],
+    )
+    assert lms.run("init").status == 0  # the init job puts the planned value back
+    assert not problems(lms.run("verify"))
+
+
+def test_an_edx_api_key_the_plugin_renders_is_named(lms: Lms) -> None:
+    """A catalog with API_KEY on renders EDX_API_KEY; the running LMS has it, and verify says
+    so without showing it. By default nothing renders it and nothing is said."""
+    from .support.samples import RICHIE
+
+    lms.configure(combine(OIDC, RICHIE))
+    assert lms.run("init").status == 0
+    assert "EDX_API_KEY" not in lms.settings
+    assert not problems(lms.run("verify"))
+    config = combine(OIDC, {**RICHIE, "LMSBRIDGE_RICHIE_API_KEY": True})
+    lms.configure(config)
+    key = lms.settings["EDX_API_KEY"]
+    assert key == plan_for({**PLATFORM, **config, **SEED}).lms.edx_api_key
+    result = lms.run("verify")
+    assert_named(result, 0, ["WARNING setting EDX_API_KEY: set: whoever holds it"])
+    assert key not in "\n".join(result.lines)
 
 
 def test_newest_provider_row_on_another_site_is_named(

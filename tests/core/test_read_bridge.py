@@ -406,10 +406,38 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
             "LMSBRIDGE_APPS": ["richie", "catalog"],
             "LMSBRIDGE_CATALOG_PRESET": "richie",
             "LMSBRIDGE_CATALOG_URL": "https://catalog.local.openedx.io",
+            "LMSBRIDGE_RICHIE_API_KEY": True,
+            "LMSBRIDGE_CATALOG_API_KEY": True,
             "LMSBRIDGE_CATALOG_API_TOKEN": "another-key",
         },
         "LMSBRIDGE_CATALOG_API_TOKEN",
         "only one",
+    ),
+    (
+        {**RICHIE, "LMSBRIDGE_RICHIE_API_KEY": "yes"},
+        "LMSBRIDGE_RICHIE_API_KEY",
+        "true or false",
+    ),
+    (
+        {**RICHIE, "LMSBRIDGE_RICHIE_API_KEY": "off "},
+        "LMSBRIDGE_RICHIE_API_KEY",
+        "true or false",
+    ),
+    (
+        {
+            **RICHIE,
+            "LMSBRIDGE_APPS": ["richie", "catalog"],
+            "LMSBRIDGE_CATALOG_PRESET": "richie",
+            "LMSBRIDGE_CATALOG_URL": "https://catalog.local.openedx.io",
+            "LMSBRIDGE_CATALOG_API_KEY": True,
+        },
+        "LMSBRIDGE_CATALOG_API_KEY",
+        "one EDX_API_KEY",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_API_KEY": True},
+        "LMSBRIDGE_MITXONLINE_API_KEY",
+        "the mitxonline preset does not use API_KEY",
     ),
     (
         {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": "acme_sso.backends.Acme"},

@@ -44,6 +44,7 @@ LMS_SETTINGS = (
     "MITX_REDIRECT_ENABLED",
     "MITX_REDIRECT_LOGIN_URL",
     "ENABLE_AUTHN_MICROFRONTEND",
+    "EDX_API_KEY",  # rendered only with a catalog's API_KEY on
 )
 
 

@@ -117,7 +117,9 @@ class ApiClient(Record):
 class CatalogSide(Record):
     """A course catalog (Richie) Open edX serves: API key, cross-domain CSRF, course sync."""
 
-    api_token: str  # Open edX's EDX_API_KEY, sent by Richie as X-Edx-Api-Key
+    # Open edX's EDX_API_KEY, sent as X-Edx-Api-Key by a Richie older than 2.0.0-beta.17
+    # (its server-side enrollment calls); None unless LMSBRIDGE_<APP>_API_KEY turns it on.
+    api_token: str | None
     sync: bool  # send published course runs to the catalog
     sync_secrets: tuple[str, ...]  # the first signs; all go to RICHIE_COURSE_RUN_SYNC_SECRETS
     sync_timeout: int  # seconds per request

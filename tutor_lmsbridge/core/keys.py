@@ -26,6 +26,7 @@ from .presets import (
     Preset,
 )
 from .records import Record
+from .trust import verifies_email
 from .value_types import Kind, Rules
 from .vocabulary import (
     BACKEND_NAME_RE,
@@ -313,12 +314,51 @@ GLOBAL_KEYS: tuple[Key, ...] = (
     ),
 )
 
+# The provider flags (presets.PROVIDER_FLAGS): each lets something through that Open edX
+# would otherwise check itself, so each defaults to what the provider vouches for. The doc
+# is the README's one line: what the flag lets through, and when to turn it on.
+_FLAG_DEFAULTS: dict[str, tuple[Any, str]] = {
+    "skip_hinted_login_dialog": (
+        True,
+        "a ``?tpa_hint=`` link goes straight to the provider, without Open edX's "
+        '"sign in with" dialog (a click saved, nothing trusted)',
+    ),
+    "skip_registration_form": (
+        True,
+        "a new learner's account takes the provider's name, username and email without a "
+        "form to confirm them (the email still needs confirming unless "
+        "``SKIP_EMAIL_VERIFICATION``)",
+    ),
+    "skip_email_verification": (
+        Derived(
+            lambda app: verifies_email(app.preset, app.get("LINK_BY_EMAIL")),
+            "``true`` where the provider verifies emails (MITx presets, ``saml``, ``oidc`` "
+            "with ``LINK_BY_EMAIL`` ``verified``), else ``false``",
+        ),
+        "a new account is active at once, with the provider's email unconfirmed; with "
+        "``SKIP_REGISTRATION_FORM``, a first login creates the account. Only for a provider "
+        "that verifies emails",
+    ),
+    "sync_learner_profile_data": (
+        True,
+        "each login copies the provider's name and email onto the linked account (so it "
+        "follows the provider's directory); only the account linked to that provider "
+        "identity is written",
+    ),
+    "enable_sso_id_verification": (
+        False,
+        "a login through the provider gives the learner an approved identity verification "
+        "(certificates that need one). Only for an institution's directory that checked each "
+        "person's identity",
+    ),
+}
+
 _FLAG_KEYS = tuple(
     Key(
         flag.upper(),
         kinds.BOOLEAN,
-        f"the provider configuration's ``{flag}``",
-        True,
+        f"``{flag}``: {_FLAG_DEFAULTS[flag][1]}",
+        _FLAG_DEFAULTS[flag][0],
         _identity,
         _BOOL,
     )
@@ -667,9 +707,20 @@ APP_KEYS: tuple[Key, ...] = (
         _BOOL,
     ),
     Key(
+        "API_KEY",
+        kinds.BOOLEAN,
+        "set Open edX's ``EDX_API_KEY`` and export it as Richie's ``API_TOKEN``: only for a "
+        "Richie older than 2.0.0-beta.17 (November 2020), which called the LMS's enrollment "
+        "API with ``X-Edx-Api-Key``; later Richie calls nothing with it",
+        False,
+        _catalog,
+        _BOOL,
+    ),
+    Key(
         "API_TOKEN",
         kinds.SECRET,
-        "Open edX's ``EDX_API_KEY``, Richie's ``API_TOKEN`` (sent as ``X-Edx-Api-Key``)",
+        "with ``API_KEY``: Open edX's ``EDX_API_KEY``, Richie's ``API_TOKEN`` (sent as "
+        "``X-Edx-Api-Key``)",
         _secret("edx-api-key", per_app=False),
         _catalog,
         _CREDENTIAL,

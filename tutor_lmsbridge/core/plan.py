@@ -18,6 +18,7 @@ from .connected_apps import (
 )
 from .presets import LINK_DEFAULTS, OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 from .records import Record
+from .trust import consumer, verifies_email
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
@@ -73,6 +74,7 @@ class ProviderConfig(Record):
     other_settings: dict[str, Any]
     enabled: bool = True
     backend_class: str = ""  # its class path, prepended to AUTHENTICATION_BACKENDS
+    trust: dict[str, bool] = {}  # noqa: RUF012 (read-only) what it vouches for (core/trust.py)
 
     @property
     def provider_id(self) -> str:
@@ -89,6 +91,7 @@ class ProviderConfig(Record):
             "key": {"backend_name": self.backend_name, "slug": self.slug},
             "backend_name": self.backend_name,
             "backend_class": self.backend_class,
+            "trust": self.trust,
         }
 
     def row(self) -> dict[str, Any]:
@@ -148,6 +151,7 @@ class SamlProvider(Record):
     enabled: bool = True
     backend_name: str = "tpa-saml"
     backend_class: str = ""  # edx-platform's SAMLAuthBackend, in AUTHENTICATION_BACKENDS
+    trust: dict[str, bool] = {}  # noqa: RUF012 (read-only) what it vouches for (core/trust.py)
 
     @property
     def provider_id(self) -> str:
@@ -166,6 +170,7 @@ class SamlProvider(Record):
             "entity_id": self.entity_id,
             "metadata_source": self.metadata_source,
             "inline_metadata": bool(self.metadata_xml),
+            "trust": self.trust,
         }
 
     def row(self) -> dict[str, Any]:
@@ -364,6 +369,7 @@ def build_plan(bridge: Bridge) -> Plan:
             flags=p.flags,
             other_settings={**p.other_settings, MANAGED_MARKER: app.name},
             backend_class=p.backend.class_path,
+            trust=_trust(app, p),
         )
         for app, p in oauth
     )
@@ -386,8 +392,16 @@ def build_plan(bridge: Bridge) -> Plan:
         ),
         requirements=_requirements(bridge),
         saml_configurations=_saml_configurations(bridge),
-        saml_providers=tuple(_saml_provider(app.name, p) for app, p in ready if p.saml),
+        saml_providers=tuple(_saml_provider(app, p) for app, p in ready if p.saml),
     )
+
+
+def _trust(app: ConnectedApp, provider: IdentityProvider) -> dict[str, bool]:
+    """What `do lmsbridge-verify` holds the running LMS's row to (core/trust.py)."""
+    return {
+        "consumer": consumer(app.preset),
+        "verifies_email": verifies_email(app.preset, provider.link_by_email),
+    }
 
 
 def _saml_configurations(bridge: Bridge) -> tuple[SamlConfiguration, ...]:
@@ -406,9 +420,10 @@ def _saml_configurations(bridge: Bridge) -> tuple[SamlConfiguration, ...]:
     )
 
 
-def _saml_provider(app: str, provider: IdentityProvider) -> SamlProvider:
+def _saml_provider(connected: ConnectedApp, provider: IdentityProvider) -> SamlProvider:
     idp = provider.saml
     assert idp is not None
+    app = connected.name
     return SamlProvider(
         app=app,
         slug=provider.slug,
@@ -422,6 +437,7 @@ def _saml_provider(app: str, provider: IdentityProvider) -> SamlProvider:
         other_settings={**provider.other_settings, MANAGED_MARKER: app},
         backend_name=provider.backend.name,
         backend_class=provider.backend.class_path,
+        trust=_trust(connected, provider),
     )
 
 

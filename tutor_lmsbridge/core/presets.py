@@ -74,8 +74,9 @@ SAML_ATTRIBUTES = (
     ("last_name", "the learner's last name", SURNAME),
 )
 
-# OAuth2ProviderConfig's booleans the plugin manages, each LMSBRIDGE_<APP>_<FLAG> (true by
-# default, as in the manual procedure). VISIBLE is separate: its default depends on the preset.
+# OAuth2ProviderConfig's booleans the plugin manages, each LMSBRIDGE_<APP>_<FLAG>, defaulting
+# to what the provider vouches for (keys.py _FLAG_DEFAULTS; the README's "Security" table).
+# VISIBLE is separate: its default depends on the preset.
 # The one list: the key catalog, the model, the plan and the init job all take it from here.
 PROVIDER_FLAGS = (
     "skip_hinted_login_dialog",
@@ -205,7 +206,7 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         service_token=False,
         catalog=True,
         optional_client=True,
-        doc="the Richie catalog: API key, cross-domain CSRF, course-run sync",
+        doc="the Richie catalog: cross-domain CSRF, course-run sync (API key on request)",
     ),
     Preset(
         name="client",

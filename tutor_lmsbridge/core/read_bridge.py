@@ -153,7 +153,7 @@ def _read_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedAp
         logout_url=str(values.get("LOGOUT_URL")),
         provider=provider,
         client=read_client(values) if wants_client else None,
-        catalog=read_catalog(values) if preset.catalog else None,
+        catalog=read_catalog(values, warnings) if preset.catalog else None,
     )
 
 

@@ -7,9 +7,28 @@ from .connected_apps import CatalogSide, ConnectedApp, Platform
 from .errors import ConfigError
 
 
-def read_catalog(values: AppValues) -> CatalogSide:
+def read_catalog(values: AppValues, warnings: list[tuple[str, str]]) -> CatalogSide:
+    api_key: bool = values.get("API_KEY")
+    if api_key:
+        # A key that grants API access, for a Richie old enough to use it (keys.py API_KEY).
+        warnings.append(
+            (
+                values.key("API_KEY"),
+                "on: Open edX accepts EDX_API_KEY (X-Edx-Api-Key) from whoever holds it, and "
+                "Richie 2.0.0-beta.17 and later never send it; set it to false unless your "
+                "Richie is older",
+            )
+        )
+    elif values.is_set("API_TOKEN"):
+        warnings.append(
+            (
+                values.key("API_TOKEN"),
+                f"set, but {values.key('API_KEY')} is off, so EDX_API_KEY stays unset; "
+                "remove it, or turn API_KEY on for a Richie older than 2.0.0-beta.17",
+            )
+        )
     return CatalogSide(
-        api_token=values.get("API_TOKEN"),
+        api_token=values.get("API_TOKEN") if api_key else None,
         sync=values.get("SYNC"),
         sync_secrets=values.get("SYNC_SECRETS"),
         sync_timeout=values.get("SYNC_TIMEOUT"),
@@ -30,9 +49,15 @@ def check_catalogs(
             continue
         if first is None or first.catalog is None:
             first = app
+        elif (catalog.api_token is None) != (first.catalog.api_token is None):
+            raise ConfigError(
+                f"{app.key_prefix}API_KEY",
+                f"differs from {first.key_prefix}API_KEY, but Open edX has one EDX_API_KEY",
+                "give both catalogs the same API_KEY",
+            )
         else:
             for setting, attribute in (
-                ("API_TOKEN", "api_token"),
+                ("API_TOKEN", "api_token"),  # None for both when API_KEY is off
                 ("CSRF_COOKIE_NAME", "csrf_cookie_name"),
                 ("CSRF_COOKIE_DOMAIN", "csrf_cookie_domain"),
             ):

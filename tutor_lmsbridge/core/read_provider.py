@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from .config_values import AppValues
-from .connected_apps import ConnectedApp, IdentityProvider
+from .connected_apps import ConnectedApp, IdentityProvider, app_key_prefix
 from .errors import ConfigError, show_value
 from .presets import BACKENDS, LINK_DEFAULTS, PROVIDER_FLAGS, Backend, LinkPolicy, oidc_backend
+from .trust import flag_findings
 from .vocabulary import IMAGE_BACKEND_MODULES, OIDC_BACKEND_NAME_RE
 
 
@@ -121,6 +122,10 @@ def read_provider(values: AppValues, warnings: list[tuple[str, str]]) -> Identit
                 f"you set the OAuth2 client registered for Open edX at {values.name}",
             )
         )
+    flags = {flag: values.get(flag.upper()) for flag in PROVIDER_FLAGS}
+    link_by_email = values.get("LINK_BY_EMAIL")
+    prefix = app_key_prefix(values.name)
+    warnings.extend(flag_findings(values.preset, link_by_email, flags, prefix, values.name))
     return IdentityProvider(
         backend=backend,
         requirement=requirement,

@@ -27,9 +27,11 @@ def js_course_regex(lms_url: str) -> str:
     return _anchor(lms_url) + r"/courses/([^/]+)/course/?$"
 
 
-def richie_backend_entry(lms_url: str, api_token: str) -> dict[str, Any]:
-    """One entry of Richie's RICHIE_LMS_BACKENDS setting."""
-    return {
+def richie_backend_entry(lms_url: str, api_token: str | None) -> dict[str, Any]:
+    """One entry of Richie's RICHIE_LMS_BACKENDS setting; API_TOKEN only when Open edX has an
+    EDX_API_KEY for it (Richie 2.0+ reads it nowhere: richie/apps/courses/lms/edx.py's
+    api_client, which nothing calls since the enrollment proxy left in 2.0.0-beta.17)."""
+    entry = {
         "BASE_URL": lms_url,
         "BACKEND": RICHIE_EDX_BACKEND,
         "COURSE_REGEX": course_regex(lms_url),
@@ -37,5 +39,7 @@ def richie_backend_entry(lms_url: str, api_token: str) -> dict[str, Any]:
         "JS_COURSE_REGEX": js_course_regex(lms_url),
         # Runs that Open edX sends are created and published in the catalog.
         "DEFAULT_COURSE_RUN_SYNC_MODE": "sync_to_public",
-        "API_TOKEN": api_token,
     }
+    if api_token is not None:
+        entry["API_TOKEN"] = api_token
+    return entry

@@ -10,11 +10,32 @@ import json
 import sys
 from typing import Any
 
-from ..core.keys import APP_KEYS, GLOBAL_KEYS, Derived, Key, Required
-from ..core.presets import BUILTIN_PRESETS
+from ..core.connected_apps import Platform
+from ..core.keys import APP_BY_SETTING, APP_KEYS, GLOBAL_KEYS, Derived, Key, Required
+from ..core.presets import BUILTIN_PRESETS, LINK_POLICIES, PROVIDER_FLAGS, Preset
 
 BEGIN = ".. key tables: generated from tutor_lmsbridge/core/keys.py by `make readme`"
 END = ".. end of the key tables"
+SECURITY_BEGIN = ".. security table: generated from tutor_lmsbridge/core/keys.py by `make readme`"
+SECURITY_END = ".. end of the security table"
+# The README's "Security" table: what the operator of each built-in preset must decide (the
+# defaults beside it come from the catalog).
+DECISIONS = {
+    "mitxonline": "``trusted`` while MITx Online confirms every email at registration (it does "
+    "today); ``ENABLE_SSO_ID_VERIFICATION`` only if it checked its learners' identities",
+    "mitxpro": "as ``mitxonline``, for MITx Pro",
+    "oidc": "does the provider send ``email_verified`` (keep ``verified``) or not (``never``; "
+    "``SKIP_EMAIL_VERIFICATION`` then follows, off)? ``trusted`` only for your own "
+    "single-tenant directory",
+    "saml": "``trusted`` only for your institution's IdP, whose mail attribute users cannot "
+    "edit; ``ENABLE_SSO_ID_VERIFICATION`` only if it checked each person's identity",
+    "oauth2": "whether the backend's provider confirms emails: until it does, "
+    "``SKIP_EMAIL_VERIFICATION`` and linking stay off",
+    "richie": "``API_KEY`` only for a Richie older than 2.0.0-beta.17 (it calls the LMS "
+    "with ``X-Edx-Api-Key``)",
+    "client": "nothing: the app logs in with Open edX; no identity comes in",
+}
+SECURITY_SETTINGS = ("LINK_BY_EMAIL", *(flag.upper() for flag in PROVIDER_FLAGS))
 
 
 def _default(key: Key) -> str:
@@ -60,9 +81,61 @@ def tables() -> str:
     return "\n".join(lines)
 
 
+class PresetDefaults:
+    """The AppView of an app that sets nothing but its preset (and, to show what depends on
+    it, LINK_BY_EMAIL): each key's catalog default, as the readers compute it."""
+
+    def __init__(self, preset: Preset, link_by_email: str | None = None) -> None:
+        self.name = preset.name
+        self.preset = preset
+        self.platform = Platform("lms.example.com", https=True)
+        self.seed = ""
+        self.link_by_email = link_by_email
+
+    def get(self, setting: str) -> Any:
+        if setting == "LINK_BY_EMAIL" and self.link_by_email is not None:
+            return self.link_by_email
+        default = APP_BY_SETTING[setting].default
+        return default.compute(self) if isinstance(default, Derived) else default
+
+
+def _literal(value: Any) -> str:
+    return f"``{json.dumps(value) if not isinstance(value, str) else value}``"
+
+
+def security_cell(preset: Preset, setting: str) -> str:
+    """The default of one key for one preset; a flag that follows LINK_BY_EMAIL says so."""
+    plain = PresetDefaults(preset).get(setting)
+    if setting == "LINK_BY_EMAIL":
+        return _literal(plain)
+    by_policy = {policy: PresetDefaults(preset, policy).get(setting) for policy in LINK_POLICIES}
+    if len(set(by_policy.values())) == 1:
+        return _literal(plain)
+    when = " or ".join(f"``{policy}``" for policy, value in by_policy.items() if value == plain)
+    return f"{_literal(plain)} (with {when}; else {_literal(not plain)})"
+
+
+def security_table() -> str:
+    """Per built-in preset: the link policy, each flag's default, what the operator decides."""
+    header = ["preset", *(f"``{setting}``" for setting in SECURITY_SETTINGS), "you decide"]
+    rows = []
+    for preset in BUILTIN_PRESETS:
+        if APP_BY_SETTING["LINK_BY_EMAIL"].applies(preset):
+            cells = [security_cell(preset, setting) for setting in SECURITY_SETTINGS]
+        else:
+            cells = ["-" for _ in SECURITY_SETTINGS]
+        rows.append([preset.name, *cells, DECISIONS.get(preset.name, "")])
+    title = "Trust defaults by preset (``LMSBRIDGE_<APP>_<SETTING>``)"
+    widths = " ".join(["10"] + ["9"] * len(SECURITY_SETTINGS) + ["26"])
+    lines = [SECURITY_BEGIN, "", *_table(title, header, rows, widths), "", SECURITY_END]
+    return "\n".join(lines)
+
+
 def replace_in(text: str) -> str:
     start, end = text.index(BEGIN), text.index(END) + len(END)
-    return text[:start] + tables() + text[end:]
+    text = text[:start] + tables() + text[end:]
+    start, end = text.index(SECURITY_BEGIN), text.index(SECURITY_END) + len(SECURITY_END)
+    return text[:start] + security_table() + text[end:]
 
 
 def main(argv: list[str]) -> Any:

@@ -146,7 +146,8 @@ def status_lines(
         lines.append(
             f"Catalog {app.name}: CORS and login redirects from {app.url.origin}, "
             f"cross-domain CSRF cookie {cookie.get('name')} on {cookie.get('domain')}, "
-            f"EDX_API_KEY set, {lms}/richie/<path> redirects to {app.url}"
+            f"EDX_API_KEY {'set' if app.catalog.api_token else 'unset'}, "
+            f"{lms}/richie/<path> redirects to {app.url}"
         )
         sync = next((s for s in plan.course_sync if s.app == app.name), None)
         lines.append(

@@ -330,6 +330,50 @@ def check_provider(spec: dict[str, Any], site: Any, findings: Findings) -> None:
         findings.add(level, subject, f"enabled and current, but {text}", fix)
         return
     findings.ok(subject, f"enabled and current for Site {site.pk} ({site.domain}), {text}")
+    check_trust(spec, current, findings)
+
+
+def check_trust(spec: dict[str, Any], current: Any, findings: Findings) -> None:
+    """Flags of the row the LMS uses (an admin may have turned them on) that grant trust the
+    provider cannot back: what `tutor lmsbridge check` says of the configuration
+    (tutor_lmsbridge/core/trust.py), said of the running LMS. edx-platform reads both in
+    common/djangoapps/third_party_auth/pipeline.py (set_id_verification_status,
+    ensure_user_information) and openedx/core/djangoapps/user_authn/views/register.py."""
+    trust = spec.get("trust")
+    if trust is None:
+        return  # a verify plan rendered before these checks
+    subject = f"provider {spec['provider_id']}"
+    key = f"LMSBRIDGE_{spec['app'].upper()}_"
+    if trust["consumer"] and current.enable_sso_id_verification:
+        findings.warning(
+            subject,
+            "enable_sso_id_verification is on: every learner who logs in through this "
+            "provider gets an approved identity verification, and anyone can have an account "
+            "there",
+            f"`tutor lmsbridge set {key}ENABLE_SSO_ID_VERIFICATION=false` (unless only a "
+            f"directory that checked each person's identity signs in there), then {INIT_FIX}",
+        )
+    if not trust["verifies_email"] and current.skip_email_verification:
+        findings.warning(
+            subject,
+            "skip_email_verification is on, but the provider is not known to verify emails: "
+            "a first login creates an active account with an email nobody confirmed",
+            f"`tutor lmsbridge set {key}SKIP_EMAIL_VERIFICATION=false`, then {INIT_FIX}",
+        )
+
+
+def check_edx_api_key(findings: Findings) -> None:
+    """EDX_API_KEY (edx-platform's default is None, lms/envs/common.py): whoever sends it as
+    X-Edx-Api-Key passes the API checks that accept it; Richie 2.0.0-beta.17 and later never
+    send it. Its value is never shown."""
+    if getattr(settings, "EDX_API_KEY", None):
+        findings.warning(
+            "setting EDX_API_KEY",
+            "set: whoever holds it calls the LMS APIs that accept X-Edx-Api-Key",
+            "unless a Richie older than 2.0.0-beta.17 uses it, `tutor lmsbridge set "
+            "LMSBRIDGE_<APP>_API_KEY=false` (or remove the settings patch that sets it) and "
+            "restart the LMS",
+        )
 
 
 def pem_body(text: str) -> bytes:
@@ -675,6 +719,7 @@ def verify() -> None:
         check_account_link_guard(checks, findings)
         check_companion(checks, backends, findings)
         check_authn_mfe(checks, findings)
+        check_edx_api_key(findings)
         for spec in plan["applications"]:
             check_application(spec, findings)
         for spec in plan["tokens"]:
