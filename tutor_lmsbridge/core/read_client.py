@@ -11,7 +11,8 @@ from .url_values import parse_base_url
 
 # A service token that expires within this many days is worth a warning at every save: a
 # month leaves time to plan the change (a later TOKEN_EXPIRES, then the init job) before the
-# app's calls to Open edX (enrollments, course data) start failing with 401.
+# app's calls to Open edX (enrollments, course data) start failing with 401. The verify job
+# warns about the token in the database at the same threshold (verify_objects.py).
 TOKEN_WARNING_DAYS = 30
 
 
