@@ -311,7 +311,10 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
     accepted: dict[str, Any] = {}
     refused: list[tuple[str, ConfigError]] = []
     for key in used_string_keys():
-        candidate = {**PLATFORM, **HOSTILE_BASE, key: with_payload(key, payload)}
+        # With the payloads accepted so far: they are rendered together, and some values
+        # must differ between apps (two apps' APPLICATION_NAME equal to the payload is
+        # refused, on the second one).
+        candidate = {**PLATFORM, **HOSTILE_BASE, **accepted, key: with_payload(key, payload)}
         try:
             read_bridge(candidate)
         except ConfigError as exc:
@@ -321,6 +324,7 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
     for key, error in refused:
         assert error.key == key
         assert "\n" not in str(error)
+    assert "LMSBRIDGE_RICHIE_APPLICATION_NAME" in dict(refused)  # as mitxonline's, or invalid
     env = render_env(tmp_path, {**HOSTILE_BASE, **accepted})
     for settings in assert_inert(env, tmp_path):
         plan = settings["LMSBRIDGE_INIT_PLAN"]
