@@ -72,7 +72,7 @@ def test_status_shows_apps_and_objects_but_no_secret(root: Path) -> None:
     assert lines[5].split() == [
         "richie",
         "richie",
-        "-",
+        "catalog",
         "https://richie.local.openedx.io",
         "http://richie:8000",
         "-",
@@ -252,7 +252,8 @@ def test_check_valid_configuration(root: Path) -> None:
         "for enrollment (fine for a local look, not for learners)",
         "OK      LMSBRIDGE_MITXONLINE: mitxonline: login+api",
         "OK      LMSBRIDGE_KEYCLOAK: oauth2: login",
-        "OK      LMSBRIDGE_RICHIE: richie: -",
+        "OK      LMSBRIDGE_RICHIE: richie: catalog (Open edX API key, cross-domain CSRF "
+        "cookie; course-run sync on)",
         "0 error(s), 1 warning(s)",
     ]
 

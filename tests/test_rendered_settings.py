@@ -317,7 +317,10 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
     accepted: dict[str, Any] = {}
     refused: list[tuple[str, ConfigError]] = []
     for key in used_string_keys():
-        candidate = {**PLATFORM, **HOSTILE_BASE, key: with_payload(key, payload)}
+        # With the payloads accepted so far: they are rendered together, and some values
+        # must differ between apps (two apps' APPLICATION_NAME equal to the payload is
+        # refused, on the second one).
+        candidate = {**PLATFORM, **HOSTILE_BASE, **accepted, key: with_payload(key, payload)}
         try:
             read_bridge(candidate)
         except ConfigError as exc:
@@ -327,6 +330,7 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
     for key, error in refused:
         assert error.key == key
         assert "\n" not in str(error)
+    assert "LMSBRIDGE_RICHIE_APPLICATION_NAME" in dict(refused)  # as mitxonline's, or invalid
     env = render_env(tmp_path, {**HOSTILE_BASE, **accepted})
     for settings in assert_inert(env, tmp_path):
         plan = settings["LMSBRIDGE_INIT_PLAN"]
@@ -348,3 +352,66 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
             org = plan["saml_configurations"][0]["org_info"]["en-US"]
             assert org["name"] == payload
     assert build_plan(read_bridge({**PLATFORM, **HOSTILE_BASE, **accepted})).active
+
+
+# ---- URLs: credentials refused without being shown, IPv6 literals rendered -------------
+
+
+def url_keys() -> list[str]:
+    """Every key of HOSTILE_BASE's apps (and the globals) that takes URLs."""
+    return [
+        key
+        for key in used_string_keys()
+        if spec(key).kind in (kinds.URL, kinds.ENDPOINT) or spec(key).setting == "REDIRECT_URIS"
+    ]
+
+
+def test_every_url_key_refuses_credentials_without_showing_them() -> None:
+    from tutor_lmsbridge.glue.tutor_input import install, read_assignment
+
+    install()  # as loading the plugin does
+    keys = url_keys()
+    assert len(keys) >= 20
+    for key in keys:
+        value: Any = "https://admin:hunter2@idp.example.edu/path"
+        if spec(key).setting == "REDIRECT_URIS":
+            value = [value]
+        with pytest.raises(ConfigError) as caught:
+            read_bridge({**PLATFORM, **HOSTILE_BASE, key: value})
+        assert caught.value.key == key
+        assert "must not carry a user name or password" in str(caught.value)
+        assert "hunter2" not in str(caught.value)
+        typed = yaml.safe_dump(value, default_flow_style=True).strip()
+        refused = read_assignment(f"{key}={typed}")  # `--set`: before config.yml is written
+        assert isinstance(refused, ConfigError), key
+        assert "hunter2" not in refused.line("config-save")
+
+
+def test_ipv6_literals_in_every_url_key_render_as_data(tmp_path: Path) -> None:
+    """Each URL key given an IPv6 literal is either used as it is (brackets kept) or refused
+    for another reason than its host (plain http where https is needed, say)."""
+    accepted: dict[str, Any] = {}
+    problems: list[tuple[str, ConfigError]] = []
+    for key in url_keys():
+        value: Any = "https://[fd00::1]:8443/realms/edu"
+        if spec(key).setting == "REDIRECT_URIS":
+            value = [value + "/done/"]
+        try:
+            read_bridge({**PLATFORM, **HOSTILE_BASE, **accepted, key: value})
+        except ConfigError as exc:
+            # e.g. a SAML app's URL next to its inline METADATA: one source only.
+            problems.append((key, exc))
+            continue
+        accepted[key] = value
+    for key, error in problems:
+        assert error.key != key or not any(
+            words in error.problem for words in ("host", "valid URL", "IPv6")
+        ), error
+    assert len(accepted) >= 20
+    env = render_env(tmp_path, {**HOSTILE_BASE, **accepted})
+    (settings,) = assert_inert(env, tmp_path)[:1]
+    plan = settings["LMSBRIDGE_INIT_PLAN"]
+    keycloak = next(p for p in plan["providers"] if p["backend_name"] == "keycloak")
+    assert keycloak["other_settings"]["ACCESS_TOKEN_URL"] == "https://[fd00::1]:8443/realms/edu"
+    assert "https://[fd00::1]:8443" in settings["CORS_ORIGIN_WHITELIST"]
+    assert "https://[fd00::1]:8443/realms/edu" in settings["IDA_LOGOUT_URI_LIST"]

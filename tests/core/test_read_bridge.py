@@ -445,9 +445,85 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
         "does not ship",
     ),
 ]
+# Issue #20: values that used to be accepted and broke deploy or login later (through the
+# real `tutor`: tests/test_operator_refusals.py).
+REFUSED_SINCE_ISSUE_20: list[tuple[dict[str, Any], str, str]] = [
+    (
+        {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": "os.system"},
+        "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS",
+        "os.system is not a python-social-auth backend class",
+    ),
+    (
+        {
+            **combine(MITXONLINE, RICHIE),
+            "LMSBRIDGE_RICHIE_OAUTH2_CLIENT": True,
+            "LMSBRIDGE_RICHIE_API_CLIENT_ID": "lmsbridge-mitxonline",
+        },
+        "LMSBRIDGE_RICHIE_API_CLIENT_ID",
+        "is also the API_CLIENT_ID of app 'mitxonline'",
+    ),
+    (
+        {
+            **combine(MITXONLINE, RICHIE),
+            "LMSBRIDGE_RICHIE_OAUTH2_CLIENT": True,
+            "LMSBRIDGE_RICHIE_APPLICATION_NAME": "lmsbridge-mitxonline",
+        },
+        "LMSBRIDGE_RICHIE_APPLICATION_NAME",
+        "is also the APPLICATION_NAME of app 'mitxonline'",
+    ),
+    ({**OIDC, "LMSBRIDGE_SSO_SCOPES": []}, "LMSBRIDGE_SSO_SCOPES", "does not include openid"),
+    (
+        {**OIDC, "LMSBRIDGE_SSO_SCOPES": ["email", "profile"]},
+        "LMSBRIDGE_SSO_SCOPES",
+        "'LMSBRIDGE_SSO_SCOPES=[openid, email, profile]'",
+    ),
+    (
+        {
+            **OIDC,
+            "LMSBRIDGE_SSO_URL": "https://sso.example.edu/realms/learn/.well-known/openid-configuration",
+        },
+        "LMSBRIDGE_SSO_URL",
+        "tutor lmsbridge set LMSBRIDGE_SSO_URL=https://sso.example.edu/realms/learn",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES": "2020-01-31"},
+        "LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES",
+        "2020-01-31 is not in the future",
+    ),
+    (
+        {**RICHIE, "LMSBRIDGE_RICHIE_SYNC_SECRETS": []},
+        "LMSBRIDGE_RICHIE_SYNC_SECRETS",
+        "SYNC=false): tutor lmsbridge set --unset LMSBRIDGE_RICHIE_SYNC_SECRETS",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLNE_URL": "http://mitxonline.odl.local:8013"},
+        "LMSBRIDGE_MITXONLNE_URL",
+        "did you mean LMSBRIDGE_MITXONLINE_URL?",
+    ),
+    (
+        {"LMSBRIDGE_RICHI_URL": "https://richie.example.com"},
+        "LMSBRIDGE_RICHI_URL",
+        "did you mean LMSBRIDGE_RICHIE_URL?",  # a preset's name, though not listed
+    ),
+    (
+        {**MITXONLINE, "lmsbridge_mitxonline_url": "http://mitxonline.odl.local:8013"},
+        "lmsbridge_mitxonline_url",
+        "spell it LMSBRIDGE_MITXONLINE_URL",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MitxOnline_INTERNAL_URL": "http://172.22.0.1:8013"},
+        "LMSBRIDGE_MitxOnline_INTERNAL_URL",
+        "spell it LMSBRIDGE_MITXONLINE_INTERNAL_URL",
+    ),
+    (
+        {**MITXONLINE, "LMSBRIDGE_MITXONLINE_INTERNAL_URL": "http://admin:hunter2@example.com"},
+        "LMSBRIDGE_MITXONLINE_INTERNAL_URL",
+        "must not carry a user name or password",
+    ),
+]
 
 
-@pytest.mark.parametrize(("overrides", "key", "words"), INVALID)
+@pytest.mark.parametrize(("overrides", "key", "words"), INVALID + REFUSED_SINCE_ISSUE_20)
 def test_invalid_configuration_gives_one_line_naming_the_key(
     overrides: dict[str, Any], key: str, words: str
 ) -> None:
@@ -459,6 +535,7 @@ def test_invalid_configuration_gives_one_line_naming_the_key(
     assert words in message
     assert "Fix: " in message
     assert "\n" not in message
+    assert "hunter2" not in message
 
 
 def test_messages_never_show_a_secret() -> None:
@@ -591,3 +668,104 @@ def test_trusted_on_an_app_that_does_not_verify_emails_warns() -> None:
     assert warning.startswith("trusted links a first login to the account with the same email")
     assert "Use verified" in warning
     assert build_plan(result).lms.link_by_email == {"oa2-sso": "trusted"}
+
+
+def test_every_invalid_key_is_named_at_once() -> None:
+    """Issue #21 (item 5): one reading names every invalid key, one error each."""
+    config = {
+        **combine(MITXONLINE, OIDC),
+        "LMSBRIDGE_MITXONLINE_SLUG": "Not A Slug",
+        "LMSBRIDGE_MITXONLINE_VISIBLE": "yes",
+        "LMSBRIDGE_SSO_SCOPES": ["email"],
+        "LMSBRIDGE_MITXONLNE_URL": "http://x.example.com",
+        "LMSBRIDGE_AUTHN_MFE_BYPASS": "no",
+    }
+    with pytest.raises(ConfigError) as caught:
+        bridge(**config)
+    assert [error.key for error in caught.value.each()] == [
+        "LMSBRIDGE_MITXONLNE_URL",
+        "LMSBRIDGE_MITXONLINE_SLUG",
+        "LMSBRIDGE_MITXONLINE_VISIBLE",
+        "LMSBRIDGE_SSO_SCOPES",
+        "LMSBRIDGE_AUTHN_MFE_BYPASS",
+    ]
+    lines = caught.value.text("config-save", "lmsbridge: ").splitlines()
+    assert len(lines) == 5
+    assert all(line.startswith("lmsbridge: LMSBRIDGE_") and ". Fix: " in line for line in lines)
+
+
+def test_a_token_that_expires_soon_warns() -> None:
+    import datetime
+
+    today = datetime.date(2027, 3, 1)
+    soon = {**MITXONLINE, "LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES": "2027-03-20"}
+    warned = read_bridge({**PLATFORM, **soon}, today=today)
+    assert warned.warnings == (
+        (
+            "LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES",
+            "the service token expires on 2027-03-20, in less than 30 days: then every call "
+            "mitxonline makes to Open edX fails; set a later date and run the init job",
+        ),
+    )
+    later = {**MITXONLINE, "LMSBRIDGE_MITXONLINE_TOKEN_EXPIRES": "2027-04-01"}
+    assert read_bridge({**PLATFORM, **later}, today=today).warnings == ()
+    with pytest.raises(ConfigError) as caught:
+        read_bridge({**PLATFORM, **soon}, today=datetime.date(2027, 3, 20))
+    assert "is not in the future" in str(caught.value)
+    assert caught.value.example == "2028-03-19"
+
+
+def test_app_names_that_differ_by_digits_are_other_apps_not_typos() -> None:
+    """sso2's keys, set before sso2 is listed (or left after it was removed), only warn."""
+    result = bridge(**OIDC, LMSBRIDGE_SSO2_URL="https://sso2.example.edu")
+    assert result.warnings == (
+        ("LMSBRIDGE_SSO2_URL", "not used by any connected app (LMSBRIDGE_APPS)"),
+    )
+    # Leftovers of a disconnected preset-named app only warn too.
+    assert bridge(LMSBRIDGE_MITXPRO_URL="https://xpro.example.com").warnings == (
+        ("LMSBRIDGE_MITXPRO_URL", "not used by any connected app (LMSBRIDGE_APPS)"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("http://[fd00::1]:8013", "fd00::1"),
+        ("http://[FD00:0:0::1]:8013/", "fd00::1"),
+        ("https://[2001:db8::5]", "2001:db8::5"),
+    ],
+)
+def test_ipv6_literals_are_urls(url: str, address: str) -> None:
+    app = bridge(**{**MITXONLINE, "LMSBRIDGE_MITXONLINE_INTERNAL_URL": url}).apps[0]
+    assert app.internal_url.host == f"[{address}]"
+    assert app.provider is not None
+    token_url = app.provider.other_settings["ACCESS_TOKEN_URL"]
+    assert token_url == f"{app.internal_url.origin}/oauth2/token/"
+    from urllib.parse import urlsplit
+
+    assert urlsplit(token_url).hostname == address
+
+
+def test_ipv6_catalog_and_ip_lms_hosts_give_valid_derived_values() -> None:
+    """A catalog on an IPv6 address: CORS origin and redirect host keep the brackets. An
+    LMS_HOST that is an IP address: no parent domain, an .invalid email, an escaped regex."""
+    import re
+
+    from tutor_lmsbridge.core.richie_routing import course_regex
+
+    catalog = {**RICHIE, "LMSBRIDGE_RICHIE_URL": "http://[fd00::2]:8070"}
+    plan = build_plan(bridge(**catalog))
+    assert plan.lms.catalog_origins == ["http://[fd00::2]:8070"]
+    assert plan.lms.login_redirect_hosts == ["[fd00::2]:8070"]
+    for lms_host, domain in (("127.0.0.2", "127.0.0.2"), ("[fd00::1]", "[fd00::1]")):
+        result = bridge(**combine(MITXONLINE, RICHIE), LMS_HOST=lms_host)
+        catalog_side = result.apps[1].catalog
+        assert catalog_side is not None
+        assert catalog_side.csrf_cookie_domain == domain
+        client = result.apps[0].client
+        assert client is not None
+        assert client.service_email == "mitxonline_serviceworker@lmsbridge.invalid"
+        lms = result.platform.lms_url()
+        regex = course_regex(lms)
+        assert re.match(regex, f"{lms}/courses/course-v1:edX+DemoX+Demo/course/")
+        assert not re.match(regex, "http://x/courses/course-v1:edX+DemoX+Demo/course/")

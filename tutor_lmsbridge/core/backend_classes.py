@@ -29,6 +29,9 @@ class BackendClass(Record):
     importable: bool  # False: only the image has it (PACKAGE installs it there)
     problem: str  # why the class cannot serve as an OAuth2 provider ("" when it can)
     required_settings: tuple[str, ...]  # settings it reads without a default
+    # Why it is no OAuth2 backend class at all ("" when it is one; then ``problem`` may
+    # still say it carries another name).
+    kind_problem: str = ""
 
 
 def load_class(class_path: str) -> Any:
@@ -48,7 +51,12 @@ def inspect_backend(class_path: str, backend_name: str) -> BackendClass:
     from social_core.backends.open_id_connect import OpenIdConnectAuth
 
     if not isinstance(cls, type) or not issubclass(cls, BaseOAuth2):
-        return BackendClass(True, "is not an OAuth2 backend (a BaseOAuth2 subclass)", ())
+        kind = (
+            "is not a python-social-auth backend class (not a class at all)"
+            if not isinstance(cls, type)
+            else "is not an OAuth2 backend (a BaseOAuth2 subclass)"
+        )
+        return BackendClass(True, kind, (), kind)
     if getattr(cls, "name", "") != backend_name:
         named = getattr(cls, "name", "")
         return BackendClass(True, f"is named {named!r}, not {backend_name!r}", ())

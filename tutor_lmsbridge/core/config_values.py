@@ -10,17 +10,18 @@ or the leftovers of a disconnected app.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from . import value_types as kinds
 from .connected_apps import Platform
-from .errors import ConfigError, show_value
+from .errors import Collector, ConfigError, show_value
 from .keys import (
     APP_BY_SETTING,
     APP_KEYS,
     GLOBAL_BY_SETTING,
     GLOBAL_KEYS,
+    PREFIX,
     RESERVED_APP_NAMES,
     Derived,
     Key,
@@ -77,10 +78,22 @@ class ConfigValues:
     def app(self, name: str, preset: Preset, platform: Platform, seed: str) -> AppValues:
         return AppValues(self, name, preset, platform, seed)
 
-    def check_keys(self, apps: Mapping[str, Preset]) -> list[tuple[str, str]]:
-        """Raise for a key that cannot mean anything; warn for keys of unlisted apps."""
+    def check_keys(
+        self,
+        apps: Mapping[str, Preset],
+        listed: Collection[str],
+        presets: Collection[str],
+        errors: Collector,
+    ) -> list[tuple[str, str]]:
+        """Collect an error for each key that cannot mean anything (a typo, a key in the
+        wrong case, a key the app's preset does not use, a key of a mistyped app name);
+        warn for keys of unlisted apps. ``listed``: every name in LMSBRIDGE_APPS (an app
+        whose preset is invalid is in it but not in ``apps``: its PRESET key says why)."""
         warnings = []
         for name in sorted(self._config):
+            if name != name.upper() and name.upper().startswith(PREFIX):
+                errors.add(wrong_case(name))
+                continue
             parts = key_parts(name)
             if parts is None:
                 continue  # not ours
@@ -91,22 +104,67 @@ class ConfigValues:
                 preset = apps[app]
                 spec = APP_BY_SETTING.get(setting)
                 if spec is None:
-                    raise _unknown(name, [k.name(app) for k in APP_KEYS if k.applies(preset)])
-                if not spec.applies(preset):
-                    raise ConfigError(
-                        name,
-                        f"the {preset.name} preset does not use {setting}",
-                        "remove it (see the README's per-app key table)",
-                        "",
+                    errors.add(_unknown(name, [k.name(app) for k in APP_KEYS if k.applies(preset)]))
+                elif not spec.applies(preset):
+                    errors.add(
+                        ConfigError(
+                            name,
+                            f"the {preset.name} preset does not use {setting}",
+                            "remove it (see the README's per-app key table)",
+                            "",
+                        )
                     )
+                continue
+            if app in listed:
                 continue
             known_setting = setting in APP_BY_SETTING
             if not known_setting or not re.fullmatch(APP_NAME_RE, app) or app in RESERVED_APP_NAMES:
                 candidates = [k.name() for k in GLOBAL_KEYS]
                 candidates += [k.name(a) for a in apps for k in APP_KEYS if k.applies(apps[a])]
-                raise _unknown(name, candidates)
+                errors.add(_unknown(name, candidates))
+                continue
+            meant = _app_typo(app, [*listed, *presets])
+            if meant is not None:
+                errors.add(
+                    ConfigError(
+                        name,
+                        f"no app in LMSBRIDGE_APPS, and no preset, is named {show_value(app)} "
+                        f"(did you mean {APP_BY_SETTING[setting].name(meant)}?), so this key "
+                        "would be ignored",
+                        f"set {APP_BY_SETTING[setting].name(meant)} instead and remove this "
+                        f"one (or, if {app} is a new app, list it in LMSBRIDGE_APPS)",
+                        "",
+                    )
+                )
+                continue
+            # The keys of an app no longer listed (or not listed yet) are kept, unused.
             warnings.append((name, "not used by any connected app (LMSBRIDGE_APPS)"))
         return warnings
+
+
+def wrong_case(name: str) -> ConfigError:
+    """``lmsbridge_sso_url`` or ``LMSBRIDGE_Sso_URL``: Tutor's keys are case-sensitive, and
+    the plugin would read neither."""
+    return ConfigError(
+        name,
+        f"keys are case-sensitive and the plugin reads only {name.upper()}, so this one "
+        "would be ignored",
+        f"spell it {name.upper()} and remove this one",
+        "",
+    )
+
+
+def _app_typo(app: str, names: list[str]) -> str | None:
+    """The app or preset name ``app`` looks like a mistyped form of, if any. A name that
+    differs only by its digits (``sso2`` next to ``sso``) is another app, not a typo."""
+    import difflib  # on this path only: see _unknown
+
+    def letters(text: str) -> str:
+        return "".join(ch for ch in text if not ch.isdigit())
+
+    candidates = [name for name in names if letters(name) != letters(app)]
+    close = difflib.get_close_matches(app, candidates, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _unknown(name: str, candidates: list[str]) -> ConfigError:
@@ -188,9 +246,16 @@ class AppValues:
                 found.extend(value if isinstance(value, tuple) else [value])
         return found
 
-    def check_present(self) -> None:
+    def check_present(self, errors: Collector) -> bool:
         """Parse every key the operator set for this app, used or not (so that a value is
-        never accepted today and refused the day it starts to matter)."""
+        never accepted today and refused the day it starts to matter); collect each invalid
+        one. True when all are valid."""
+        valid = True
         for spec in APP_KEYS:
             if spec.applies(self.preset) and self.values.raw(spec.name(self.name)) is not None:
-                self.get(spec.setting)
+                try:
+                    self.get(spec.setting)
+                except ConfigError as exc:
+                    errors.add(exc)
+                    valid = False
+        return valid

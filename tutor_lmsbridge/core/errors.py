@@ -77,3 +77,41 @@ class ConfigError(ValueError):
 
     def line(self, syntax: Syntax) -> str:
         return f"{self.key}: {self.message(syntax)}"
+
+    def each(self) -> tuple[ConfigError, ...]:
+        """Every invalid key this error stands for (one, unless it is a ConfigErrors)."""
+        return (self,)
+
+    def text(self, syntax: Syntax, prefix: str = "") -> str:
+        """Each invalid key on a line of its own, starting with ``prefix``."""
+        return "\n".join(f"{prefix}{each.line(syntax)}" for each in self.each())
+
+
+class ConfigErrors(ConfigError):
+    """Several invalid keys, found in one reading of the configuration, so that the operator
+    fixes them all in one go. It reads as its first error where one line is shown."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        first = errors[0]
+        super().__init__(first.key, first.problem, first.fix, first.example)
+        self.errors = tuple(errors)
+
+    def each(self) -> tuple[ConfigError, ...]:
+        return self.errors
+
+
+class Collector:
+    """Runs the readers of independent keys, keeping each one's ConfigError instead of
+    stopping at the first; ``raise_all`` then raises them together."""
+
+    def __init__(self) -> None:
+        self.errors: list[ConfigError] = []
+
+    def add(self, error: ConfigError) -> None:
+        for each in error.each():
+            if all(each.key != seen.key for seen in self.errors):  # one line per key
+                self.errors.append(each)
+
+    def raise_all(self) -> None:
+        if self.errors:
+            raise ConfigErrors(self.errors) if len(self.errors) > 1 else self.errors[0]

@@ -38,8 +38,8 @@ from .vocabulary import (
     SCOPE_RE,
     SLUG_RE,
     USERNAME_RE,
+    cookie_domain,
     email_domain,
-    parent_domain,
 )
 
 if TYPE_CHECKING:
@@ -765,12 +765,13 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "``CROSS_DOMAIN_CSRF_COOKIE_DOMAIN``: the LMS and the catalog must both be under it",
         Derived(
-            lambda app: "." + parent_domain(app.platform.lms_host), "``.<parent of LMS_HOST>``"
+            lambda app: cookie_domain(app.platform.lms_host),
+            "``.<parent of LMS_HOST>`` (for an IP address: the address)",
         ),
         _catalog,
         Rules(
-            r"\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*",
-            "a domain such as .example.com",
+            r"\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\]",
+            "a domain such as .example.com (or an IP address)",
             example=".example.com",
         ),
     ),

@@ -21,7 +21,15 @@ _cache: dict[tuple[str, tuple[Preset, ...]], Plan] = {}
 
 
 def relevant_config(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k.startswith(PREFIX) or k in PLATFORM_KEYS}
+    # Keys in another case too ("lmsbridge_sso_url"), for validation to refuse them; not
+    # the plugin's own template functions (lmsbridge_plan), which templates see among values.
+    return {
+        k: v
+        for k, v in values.items()
+        if k.startswith(PREFIX)
+        or k in PLATFORM_KEYS
+        or (k[:1] in "lL" and k[: len(PREFIX)].upper() == PREFIX and not callable(v))
+    }
 
 
 def plan_for(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESETS) -> Plan:

@@ -10,13 +10,14 @@ Nothing here imports Tutor.
 
 from __future__ import annotations
 
+import datetime
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from .config_values import AppValues, ConfigValues
 from .connected_apps import Bridge, ConnectedApp, Platform
-from .errors import ConfigError, show_value
+from .errors import Collector, ConfigError, show_value
 from .keys import APP_BY_SETTING, GLOBAL_BY_SETTING, RESERVED_APP_NAMES
 from .presets import PRESETS, Preset
 from .read_catalog import check_catalogs, read_catalog
@@ -33,50 +34,129 @@ from .vocabulary import (
 PLATFORM_KEYS = ("LMS_HOST", "ENABLE_HTTPS", "PLATFORM_NAME")
 
 
-def read_bridge(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESETS) -> Bridge:
-    """Build the Bridge from a Tutor configuration, or raise ConfigError."""
+def read_bridge(
+    config: Mapping[str, Any],
+    presets: Mapping[str, Preset] = PRESETS,
+    today: datetime.date | None = None,
+) -> Bridge:
+    """Build the Bridge from a Tutor configuration, or raise ConfigError: a ConfigErrors
+    naming every invalid key when there are several, so that one run shows them all.
+    ``today``: the date expiries are judged against (today's by default)."""
     values = ConfigValues(config)
-    platform = _read_platform(values)
-    seed = values.get("SECRET_SEED")
-    names = _read_app_names(values)
-    chosen = {name: _read_preset(values, presets, name) for name in names}
+    platform = _read_platform(values)  # every URL default needs it: nothing else is judged
+    errors = Collector()
+    seed = _attempt(errors, values.get, "SECRET_SEED") or ""
+    names: tuple[str, ...] = _attempt(errors, _read_app_names, values) or ()
+    chosen: dict[str, Preset] = {}
+    for name in names:
+        preset = _attempt(errors, _read_preset, values, presets, name)
+        if preset is not None:
+            chosen[name] = preset
     # Before any value: a typo or a key the preset does not use is the first thing to fix.
-    warnings = values.check_keys(chosen)
+    warnings = values.check_keys(chosen, names, tuple(presets), errors)
     apps = []
     secrets = [seed]
+    explicit: dict[tuple[str, str], bool] = {}
     for name, preset in chosen.items():
         app_values = values.app(name, preset, platform, seed)
-        app_values.check_present()
-        apps.append(_read_app(app_values, warnings))
-        secrets.extend(app_values.secrets())
+        if not app_values.check_present(errors):
+            continue  # its other keys may depend on the invalid ones
+        app = _attempt(errors, _read_app, app_values, warnings, today or datetime.date.today())
+        if app is not None:
+            apps.append(app)
+            secrets.extend(app_values.secrets())
+            if app.client is not None:
+                for setting in ("API_CLIENT_ID", "APPLICATION_NAME"):
+                    explicit[(name, setting)] = app_values.is_set(setting)
+    global_values: dict[str, Any] = {
+        setting: _attempt(errors, values.get, setting, platform)
+        for setting in (
+            "LOGIN_REDIRECT_ALLOW",
+            "AUTHN_MFE_BYPASS",
+            "ALLOW_PUBLIC_ACCOUNT_CREATION",
+            "SKIP_EMAIL_VALIDATION",
+            "COMPANION_AUTH_REQUIREMENT",
+        )
+    }
+    registration_fields = _attempt(errors, _read_registration_fields, values)
+    errors.raise_all()
+    # Rules across apps: only meaningful once every app reads.
     connected = tuple(apps)
-    check_unique_backends(connected)
+    _attempt(errors, check_unique_backends, connected)
+    _attempt(errors, check_unique_clients, connected, explicit)
     saml = any(app.provider is not None and app.provider.saml for app in connected)
     if saml:
         # SAML's readers (XML, the SP key pair) load for SAML apps only.
-        from .read_saml import check_unique_saml, read_service_provider
+        from .read_saml import check_unique_saml
 
-        check_unique_saml(connected)
-    check_catalogs(platform, connected, warnings)
+        _attempt(errors, check_unique_saml, connected)
+    _attempt(errors, check_catalogs, platform, connected, warnings)
+    login_redirect_app = _attempt(errors, _read_login_redirect, values, connected)
+    errors.raise_all()
     saml_sp = None
     if saml:
+        from .read_saml import read_service_provider
+
         saml_sp = read_service_provider(values, platform)
         secrets.append(values.get("SP_PRIVATE_KEY", platform))
         secrets.append(saml_sp.private_key)
     return Bridge(
         platform=platform,
         apps=connected,
-        login_redirect_app=_read_login_redirect(values, connected),
-        redirect_allow=ALWAYS_ALLOWED_PATHS + values.get("LOGIN_REDIRECT_ALLOW"),
-        authn_mfe_bypass=values.get("AUTHN_MFE_BYPASS"),
-        allow_public_account_creation=values.get("ALLOW_PUBLIC_ACCOUNT_CREATION"),
-        skip_email_validation=values.get("SKIP_EMAIL_VALIDATION"),
-        registration_fields=_read_registration_fields(values),
-        companion_requirement=values.get("COMPANION_AUTH_REQUIREMENT"),
+        login_redirect_app=login_redirect_app,
+        redirect_allow=ALWAYS_ALLOWED_PATHS + global_values["LOGIN_REDIRECT_ALLOW"],
+        authn_mfe_bypass=global_values["AUTHN_MFE_BYPASS"],
+        allow_public_account_creation=global_values["ALLOW_PUBLIC_ACCOUNT_CREATION"],
+        skip_email_validation=global_values["SKIP_EMAIL_VALIDATION"],
+        registration_fields=registration_fields or {},
+        companion_requirement=global_values["COMPANION_AUTH_REQUIREMENT"],
         warnings=tuple(warnings),
         secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
         saml_sp=saml_sp,
     )
+
+
+_T = TypeVar("_T")
+
+
+def _attempt(errors: Collector, read: Callable[..., _T], *args: Any) -> _T | None:
+    """``read(*args)``, or None after keeping its ConfigError in ``errors``."""
+    try:
+        return read(*args)
+    except ConfigError as exc:
+        errors.add(exc)
+        return None
+
+
+def check_unique_clients(
+    apps: tuple[ConnectedApp, ...], explicit: Mapping[tuple[str, str], bool]
+) -> None:
+    """Open edX's OAuth2 applications (django-oauth-toolkit) need distinct client ids, and
+    the init job tells them apart by name: two apps sharing either would make it fail (or
+    hand one app's token to the other's application). Login client ids (CLIENT_ID) are not
+    compared: each is registered at its own provider, and providers may well share one."""
+    for setting, attribute in (
+        ("API_CLIENT_ID", "client_id"),
+        ("APPLICATION_NAME", "application_name"),
+    ):
+        seen: dict[str, ConnectedApp] = {}
+        for app in apps:
+            if app.client is None:
+                continue
+            value = getattr(app.client, attribute)
+            first = seen.setdefault(value, app)
+            if first is app:
+                continue
+            # Name the app that set the value (unsetting it gives a default of its own).
+            by_first = explicit.get((first.name, setting)) and not explicit.get((app.name, setting))
+            culprit, other = (first, app) if by_first else (app, first)
+            raise ConfigError(
+                f"{culprit.key_prefix}{setting}",
+                f"{show_value(value)} is also the {setting} of app {show_value(other.name)}: "
+                "Open edX needs one OAuth2 application per app, and the init job would fail",
+                "unset it for its own default, or give each app its own",
+                "",
+            )
 
 
 def _read_platform(values: ConfigValues) -> Platform:
@@ -127,7 +207,9 @@ def _read_preset(values: ConfigValues, presets: Mapping[str, Preset], name: str)
     return presets[choice]
 
 
-def _read_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedApp:
+def _read_app(
+    values: AppValues, warnings: list[tuple[str, str]], today: datetime.date
+) -> ConnectedApp:
     preset = values.preset
     if preset.protocol == "saml":
         return _read_saml_app(values, warnings)
@@ -152,7 +234,7 @@ def _read_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedAp
         internal_url=values.get("INTERNAL_URL"),
         logout_url=str(values.get("LOGOUT_URL")),
         provider=provider,
-        client=read_client(values) if wants_client else None,
+        client=read_client(values, warnings, today) if wants_client else None,
         catalog=read_catalog(values, warnings) if preset.catalog else None,
     )
 

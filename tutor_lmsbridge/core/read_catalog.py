@@ -8,6 +8,17 @@ from .errors import ConfigError
 
 
 def read_catalog(values: AppValues, warnings: list[tuple[str, str]]) -> CatalogSide:
+    sync_secrets: tuple[str, ...] = values.get("SYNC_SECRETS")
+    if not sync_secrets:
+        # Nothing could sign a course run, and Richie would be handed an empty list.
+        raise ConfigError(
+            values.key("SYNC_SECRETS"),
+            "an empty list leaves nothing to sign course runs with: the sync would stop "
+            "silently and Richie would be told []",
+            f"unset it to use a generated secret (to turn the sync off, set "
+            f"{values.key('SYNC')}=false)",
+            "",
+        )
     api_key: bool = values.get("API_KEY")
     if api_key:
         # A key that grants API access, for a Richie old enough to use it (keys.py API_KEY).
@@ -30,7 +41,7 @@ def read_catalog(values: AppValues, warnings: list[tuple[str, str]]) -> CatalogS
     return CatalogSide(
         api_token=values.get("API_TOKEN") if api_key else None,
         sync=values.get("SYNC"),
-        sync_secrets=values.get("SYNC_SECRETS"),
+        sync_secrets=sync_secrets,
         sync_timeout=values.get("SYNC_TIMEOUT"),
         csrf_cookie_name=values.get("CSRF_COOKIE_NAME"),
         csrf_cookie_domain=values.get("CSRF_COOKIE_DOMAIN"),

@@ -49,6 +49,7 @@ def _read_backend(values: AppValues) -> tuple[Backend, str]:
         raise ConfigError(key, f"the {preset.name} preset needs the backend's name", "", "github")
     class_path: str = values.get("BACKEND_CLASS")
     requirement: str = values.get("PACKAGE")
+    _check_class_kind(values, class_path, name)
     if not requirement and not class_path.startswith(IMAGE_BACKEND_MODULES):
         raise ConfigError(
             values.key("PACKAGE"),
@@ -57,6 +58,21 @@ def _read_backend(values: AppValues) -> tuple[Backend, str]:
             "social-auth-acme==1.0",
         )
     return Backend(name, class_path, requirement), requirement
+
+
+def _check_class_kind(values: AppValues, class_path: str, name: str) -> None:
+    """What the dotted path names, when it imports here, is a backend class: otherwise its
+    package is not what is missing (``os.system`` is not a backend at all)."""
+    from .backend_classes import inspect_backend  # see _check_backend_class
+
+    found = inspect_backend(class_path, name)
+    if found.importable and found.kind_problem:
+        raise ConfigError(
+            values.key("BACKEND_CLASS"),
+            f"{class_path} {found.kind_problem}",
+            "name a python-social-auth OAuth2 backend class, e.g. "
+            "social_core.backends.github.GithubOAuth2",
+        )
 
 
 def _check_backend_class(values: AppValues, backend: Backend, other: dict[str, Any]) -> None:
@@ -191,10 +207,25 @@ def _oidc_settings(values: AppValues) -> dict[str, Any]:
     # another issuer is refused instead of trusted.
     issuer = str(values.values.raw(values.key("URL"))).strip()
     endpoint = str(values.get("URL"))
+    _check_issuer(values.key("URL"), issuer)
+    if values.is_set("INTERNAL_URL"):
+        _check_issuer(
+            values.key("INTERNAL_URL"), str(values.values.raw(values.key("INTERNAL_URL")))
+        )
+    scopes: tuple[str, ...] = values.get("SCOPES")
+    if "openid" not in scopes:
+        # social-core's OpenIdConnectAuth validates an id_token, which only "openid" brings.
+        raise ConfigError(
+            values.key("SCOPES"),
+            "does not include openid: without it the provider returns no id_token and every "
+            "login fails",
+            "add openid",
+            "[" + ", ".join(["openid", *scopes]) + "]" if scopes else "[openid, email, profile]",
+        )
     settings: dict[str, Any] = {
         "OIDC_ENDPOINT": endpoint,
         "ID_TOKEN_ISSUER": issuer,
-        "SCOPE": list(values.get("SCOPES")),
+        "SCOPE": list(scopes),
         "USERNAME_KEY": values.get("USERNAME_CLAIM"),
         "FULLNAME_KEY": values.get("FULLNAME_CLAIM"),
         "EMAIL_KEY": values.get("EMAIL_CLAIM"),
@@ -203,6 +234,24 @@ def _oidc_settings(values: AppValues) -> dict[str, Any]:
     if internal != endpoint:
         settings["INTERNAL_ENDPOINT"] = internal
     return settings
+
+
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+
+def _check_issuer(key: str, url: str) -> None:
+    """The issuer, not its discovery document: social-core appends the document's path to
+    OIDC_ENDPOINT itself, and the id_token's "iss" is the issuer."""
+    text = url.strip()
+    if text.rstrip("/").endswith(DISCOVERY_PATH):
+        issuer = text.rstrip("/")[: -len(DISCOVERY_PATH)]
+        raise ConfigError(
+            key,
+            f"{show_value(text)} is the discovery document's URL, not the issuer: Open edX "
+            f"appends {DISCOVERY_PATH} itself",
+            f"give the issuer, the same URL without {DISCOVERY_PATH}",
+            issuer,
+        )
 
 
 def check_unique_backends(apps: tuple[ConnectedApp, ...]) -> None:

@@ -14,9 +14,10 @@ RICHIE_JS_BACKEND = "openedx-hawthorn"
 
 
 def _anchor(lms_url: str) -> str:
-    # Scheme, host and port only contain [a-z0-9.:/-]; "." is the one regex metacharacter,
-    # and escaping only it keeps the pattern valid for both Python and JavaScript.
-    return "^" + lms_url.replace(".", r"\.")
+    # Scheme, host and port only contain [a-z0-9.:/-], and the brackets of an IPv6 address;
+    # "." and the brackets are the regex metacharacters among them, and escaping only those
+    # keeps the pattern valid for both Python and JavaScript.
+    return "^" + lms_url.replace(".", r"\.").replace("[", r"\[").replace("]", r"\]")
 
 
 def course_regex(lms_url: str) -> str:

@@ -59,7 +59,26 @@ def email_domain(lms_host: str) -> str:
     return "lmsbridge.invalid"
 
 
+def cookie_domain(lms_host: str) -> str:
+    """The default cross-domain CSRF cookie domain: the LMS host's parent, for it and its
+    sibling hosts (".example.com"); for an IP address, that address only (a cookie cannot
+    be shared between addresses)."""
+    if is_ip_literal(lms_host):
+        return lms_host
+    return "." + parent_domain(lms_host)
+
+
+def is_ip_literal(host: str) -> bool:
+    """An IPv4 address, or an IPv6 one (bare or in brackets, as URLs and LMS_HOST write it)."""
+    if re.fullmatch(r"[0-9.]+", host):
+        return True
+    return bool(re.fullmatch(r"\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?", host))
+
+
 def parent_domain(host: str) -> str:
-    """The registrable-looking parent of a host: "lms.example.com" -> "example.com"."""
+    """The registrable-looking parent of a host: "lms.example.com" -> "example.com"; an IP
+    address has none (its last labels are no domain): the address itself."""
+    if is_ip_literal(host):
+        return host
     labels = host.split(".")
     return ".".join(labels[1:]) if len(labels) > 2 else host

@@ -59,7 +59,7 @@ def validate_config(config: dict[str, Any]) -> None:
 def _warn_unless_refused() -> None:
     if Gate.error is not None and not Gate.refused:
         fmt.echo_alert(
-            f"lmsbridge: {Gate.error.line(command_syntax())} (until then, commands that "
+            f"{Gate.error.text(command_syntax(), 'lmsbridge: ')} (until then, commands that "
             "render the env or run a job refuse to)"
         )
 
@@ -74,7 +74,7 @@ def refuse_if_invalid() -> None:
             tutor_config.load(root)
     if Gate.error is not None:
         Gate.refused = True
-        raise exceptions.TutorError(f"lmsbridge: {Gate.error.line(command_syntax())}")
+        raise exceptions.TutorError(Gate.error.text(command_syntax(), "lmsbridge: "))
 
 
 def refuse_before(items: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from tutor import config as tutor_config
 from tutor import env as tutor_env
-from tutor import exceptions, fmt, serialize
+from tutor import exceptions, fmt
 
 from ..core.errors import ConfigError
 from ..core.keys import SEED_KEY, SP_KEY
@@ -164,11 +164,17 @@ def check_command(context: Any, with_probe: bool, timeout: float) -> None:
 def set_command(context: Any, assignments: tuple[str, ...], unset_keys: tuple[str, ...]) -> None:
     if not assignments and not unset_keys:
         raise click.UsageError("give KEY=VALUE assignments, or --unset KEY")
+    from .tutor_input import read_assignment
+
     config = tutor_config.load_minimal(context.root)
+    refused: list[ConfigError] = []  # values refused as typed (their key is not stored)
     for text in assignments:
-        parsed = serialize.parse_key_value(text)
+        parsed = read_assignment(text)
         if parsed is None:
             raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="KEY=VALUE")
+        if isinstance(parsed, ConfigError):
+            refused.append(parsed)
+            continue
         key, value = parsed
         config[key] = tutor_env.render_unknown(config, value)
     for key in unset_keys:
@@ -183,11 +189,16 @@ def set_command(context: Any, assignments: tuple[str, ...], unset_keys: tuple[st
     tutor_config.update_with_defaults(full)
     tutor_config.render_full(full)
     _, findings = check(full, presets(), "lmsbridge-set")
-    errors = [finding for finding in findings if finding.level == "error"]
-    if errors:
+    lines = [error.line("lmsbridge-set") for error in refused]
+    lines += [f"{f.key}: {f.message}" for f in findings if f.level == "error"]
+    if len(lines) == 1:
+        raise exceptions.TutorError(f"lmsbridge: nothing written. {lines[0]}")
+    if lines:
+        # Every invalid key at once, one line each: one run shows all there is to fix.
         raise exceptions.TutorError(
-            "lmsbridge: nothing written. " + " ".join(f"{f.key}: {f.message}" for f in errors)
+            f"lmsbridge: nothing written: {len(lines)} values to fix\n"
+            + "\n".join(f"lmsbridge: {line}" for line in lines)
         )
+    # save_config_file says "Configuration saved to ..." itself.
     tutor_config.save_config_file(context.root, config)
-    fmt.echo_info(f"Configuration saved to {tutor_config.config_path(context.root)}")
     tutor_env.save(context.root, tutor_config.load_full(context.root))

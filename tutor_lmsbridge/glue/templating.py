@@ -43,7 +43,7 @@ def tutor_plan(config: Mapping[str, Any]) -> Plan:
         return plan_for(config, presets())
     except ConfigError as exc:
         Gate.refused = True
-        raise exceptions.TutorError(f"lmsbridge: {exc.line(command_syntax())}") from None
+        raise exceptions.TutorError(exc.text(command_syntax(), "lmsbridge: ")) from None
 
 
 def command_syntax() -> Syntax:

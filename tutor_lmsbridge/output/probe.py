@@ -44,10 +44,13 @@ def probe(plan: Plan, timeout: float = 5.0) -> list[Finding]:
         key = app.key_prefix.rstrip("_")
         if provider.saml is not None:
             idp = provider.saml
+            entity_key = f"{app.key_prefix}ENTITY_ID"  # named in the fix of a mismatch
             found = (
-                probe_saml(idp.metadata_url, idp.entity_id, timeout)
+                probe_saml(idp.metadata_url, idp.entity_id, timeout, entity_key=entity_key)
                 if idp.metadata_url
-                else check_metadata(idp.metadata_xml, "inline metadata", idp.entity_id)
+                else check_metadata(
+                    idp.metadata_xml, "inline metadata", idp.entity_id, entity_key=entity_key
+                )
             )
             findings += [Finding(level, key, message) for level, message in found]
             continue

@@ -38,6 +38,8 @@ def directions(app: ConnectedApp) -> str:
         parts.append("login" if app.provider.ready else "login (client pending)")
     if app.client is not None:
         parts.append("api")
+    if app.catalog is not None:
+        parts.append("catalog")
     return "+".join(parts) or "-"
 
 
@@ -400,12 +402,14 @@ def check(
     try:
         plan = plan_for(config, presets)
     except ConfigError as exc:
-        return None, [Finding("error", exc.key, exc.message(syntax))]
+        return None, [Finding("error", each.key, each.message(syntax)) for each in exc.each()]
     findings = [Finding("warning", key, message) for key, message in plan.bridge.warnings]
     for app in plan.bridge.apps:
-        findings.append(
-            Finding("ok", app.key_prefix.rstrip("_"), f"{app.preset.name}: {directions(app)}")
-        )
+        summary = f"{app.preset.name}: {directions(app)}"
+        if app.catalog is not None:
+            sync = "on" if app.catalog.sync else f"off ({app.key_prefix}SYNC)"
+            summary += f" (Open edX API key, cross-domain CSRF cookie; course-run sync {sync})"
+        findings.append(Finding("ok", app.key_prefix.rstrip("_"), summary))
     if not plan.bridge.apps:
         findings.append(Finding("ok", "LMSBRIDGE_APPS", "no app connected"))
     return plan, findings

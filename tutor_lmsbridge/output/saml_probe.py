@@ -19,6 +19,7 @@ import binascii
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
+from ..core.errors import set_command
 from ..core.saml_values import DS, MD, SAML2_PROTOCOL, UnsafeXML, find_entity, redirect_sso_url
 from ..core.saml_values import parse_xml_safely as parse_safely
 from .http_fetch import fetch
@@ -74,17 +75,18 @@ def _certificate_findings(body: str, now: datetime) -> list[Finding]:
 
 
 def probe_saml(
-    metadata_url: str, entity_id: str, timeout: float, now: datetime | None = None
+    metadata_url: str,
+    entity_id: str,
+    timeout: float,
+    now: datetime | None = None,
+    entity_key: str = "ENTITY_ID",
 ) -> list[Finding]:
     """Findings about the metadata at ``metadata_url``, fetched as Open edX fetches it."""
     findings: list[Finding] = []
     scheme = metadata_url.split(":", 1)[0].lower()
     if scheme not in ("http", "https"):
         return [("error", f"metadata URL {metadata_url}: must start with http:// or https://")]
-    if scheme == "http":
-        findings.append(
-            ("warning", f"metadata URL {metadata_url} is plain HTTP: Open edX logs it as insecure")
-        )
+    # A plain-HTTP URL is the configuration's warning (read_saml), said once, not here again.
     status, data, problem = fetch(
         metadata_url,
         timeout,
@@ -98,14 +100,19 @@ def probe_saml(
         return [*findings, ("error", f"metadata URL {metadata_url} answers {status}")]
     if len(data) > MAX_BYTES:
         return [*findings, ("error", f"metadata URL {metadata_url}: larger than {MAX_BYTES} bytes")]
-    return [*findings, *check_metadata(data, f"metadata URL {metadata_url}", entity_id, now)]
+    where = f"metadata URL {metadata_url}"
+    return [*findings, *check_metadata(data, where, entity_id, now, entity_key)]
 
 
 def check_metadata(
-    data: bytes | str, where: str, entity_id: str, now: datetime | None = None
+    data: bytes | str,
+    where: str,
+    entity_id: str,
+    now: datetime | None = None,
+    entity_key: str = "ENTITY_ID",
 ) -> list[Finding]:
     """Findings about one metadata document (``where`` names it in messages: its URL, or
-    "inline metadata")."""
+    "inline metadata"; ``entity_key``: the key of the entity id, for the fix)."""
     now = now or datetime.now(timezone.utc)
     findings: list[Finding] = []
     try:
@@ -116,15 +123,23 @@ def check_metadata(
         return [("error", f"{where}: root element {root.tag} is not SAML metadata")]
     entity = find_entity(root, entity_id)
     if entity is None:
-        if root.tag == f"{{{MD}}}EntityDescriptor":
+        announced = root.get("entityID")
+        if root.tag == f"{{{MD}}}EntityDescriptor" and announced:
+            fix = set_command(entity_key, announced, "lmsbridge-set")
             return [
                 (
                     "error",
-                    f"metadata describes entity {root.get('entityID')!r}, "
-                    f"not the configured {entity_id!r}",
+                    f"metadata describes entity {announced!r}, not the configured "
+                    f"{entity_id!r}. Fix: use the entityID the metadata announces: {fix}",
                 )
             ]
-        return [("error", f"metadata lists no entity {entity_id!r}")]
+        return [
+            (
+                "error",
+                f"metadata lists no entity {entity_id!r}. Fix: set {entity_key} to the "
+                "entityID of the IdP among them, as its admin gives it",
+            )
+        ]
     answers = "answers" if where.startswith("metadata URL") else "is"
     findings.append(("ok", f"{where} {answers} SAML metadata for {entity_id}"))
 
