@@ -334,6 +334,36 @@ def test_probe_healthy_provider(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("secret", ["the-right-secret", "a-wrong-secret"])
+def test_probe_tests_the_oauth2_presets_client_as_its_class_sends_it(
+    secret: str, tmp_path: Path
+) -> None:
+    """The oauth2 preset with a token endpoint set: the probe exchanges a dummy code with the
+    client's credentials, sent as the backend class sends them (TwitterOAuth2:
+    USE_BASIC_AUTH), to a provider that takes HTTP Basic only."""
+    with provider_server(clients={"openedx": "the-right-secret"}, basic_only=True) as base:
+        config = {
+            "LMSBRIDGE_APPS": ["xsso"],
+            "LMSBRIDGE_XSSO_PRESET": "oauth2",
+            "LMSBRIDGE_XSSO_URL": base,
+            "LMSBRIDGE_XSSO_BACKEND": "twitter-oauth2",
+            "LMSBRIDGE_XSSO_BACKEND_CLASS": "social_core.backends.twitter_oauth2.TwitterOAuth2",
+            "LMSBRIDGE_XSSO_ACCESS_TOKEN_URL": f"{base}/oauth2/token/",
+            "LMSBRIDGE_XSSO_CLIENT_ID": "openedx",
+            "LMSBRIDGE_XSSO_CLIENT_SECRET": secret,
+        }
+        code, lines = probe(tmp_path, config)
+    token = [line for line in lines if "token endpoint" in line]
+    what = f"LMSBRIDGE_XSSO: token endpoint (internal URL) {base}/oauth2/token/"
+    if secret == "the-right-secret":
+        assert code == 0, lines
+        assert token == [f"OK      {what} knows the login client openedx"]
+    else:
+        assert code == 1, lines
+        assert token[0].startswith(f"ERROR   {what} does not know the login client openedx")
+    assert secret not in "\n".join(lines)
+
+
 def test_probe_says_when_the_app_does_not_know_the_login_client(tmp_path: Path) -> None:
     client_id = MITXONLINE["LMSBRIDGE_MITXONLINE_CLIENT_ID"]
     with provider_server(clients={client_id: "another-secret"}) as base:
