@@ -3,11 +3,12 @@
 One finding per endpoint. OpenID Connect providers are probed by ``oidc_probe`` (discovery,
 issuer, endpoints, JWKS), SAML identity providers by ``saml_probe`` (metadata, entity id,
 single sign-on endpoint, signing certificate; inline metadata is checked as given). For the
-others, what counts as healthy is what an OAuth2 provider
-answers to a request without credentials: the authorization page answers (not 404 / 5xx), the token
-endpoint refuses with 400 or 401 (once the login client is set: a dummy code exchanged with the
-client's credentials, sent as the backend class sends them, answers invalid_grant), the user-info API (``API_ROOT + api/users/me``) refuses
-with 401 or 403, and an OIDC discovery document is JSON naming its endpoints.
+others, what counts as healthy is what an OAuth2 provider answers to a request without
+credentials: the authorization page answers (not 404 / 5xx), the token endpoint refuses with
+400 or 401 (once the login client is set: a dummy code exchanged with the client's
+credentials, sent as the backend class sends them, answers invalid_grant), the user-info API
+(``API_ROOT + api/users/me``) refuses with 401 or 403, and an OIDC discovery document is JSON
+naming its endpoints.
 """
 
 from __future__ import annotations
