@@ -65,9 +65,7 @@ def token_auth_method(setting: str, document: dict[str, Any]) -> str:
     return BASIC if not methods or BASIC in methods else POST
 
 
-def exchange_dummy_code(
-    url: str, client: ClientCheck, method: str, timeout: float
-) -> Answer:
+def exchange_dummy_code(url: str, client: ClientCheck, method: str, timeout: float) -> Answer:
     """POST an authorization-code grant with a dummy code, authenticated with ``method``."""
     form = {
         "grant_type": "authorization_code",
