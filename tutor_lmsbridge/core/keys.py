@@ -18,6 +18,7 @@ from .connected_apps import PREFIX as PREFIX
 from .derived_secrets import derive_secret
 from .presets import BACKENDS, COMPANION_AUTH_REQUIREMENT, PROVIDER_FLAGS, SAML_ATTRIBUTES, Preset
 from .records import Record
+from .url_values import BaseUrl
 from .value_types import Kind, Rules
 from .vocabulary import (
     BACKEND_NAME_RE,
@@ -137,6 +138,15 @@ def _default_backend(app: AppView) -> str:
     if app.preset.protocol == "oidc":
         return app.name  # the provider id is then oa2-<app>: stable across saves
     return ""
+
+
+def _default_provider_name(app: AppView) -> str:
+    if app.preset.protocol != "oidc":
+        return app.preset.title
+    from .provider_names import provider_name
+
+    issuer = app.get("URL")
+    return provider_name(issuer if isinstance(issuer, BaseUrl) else None, app.preset.title)
 
 
 def _default_package(app: AppView) -> str:
@@ -408,7 +418,11 @@ APP_KEYS: tuple[Key, ...] = (
         "PROVIDER_NAME",
         kinds.TEXT,
         "provider display name (the login button's text)",
-        Derived(lambda app: app.preset.title, "the preset's title"),
+        Derived(
+            _default_provider_name,
+            "``oidc``: the provider's own name from the issuer (Google, Microsoft, Okta, Auth0, "
+            "a Keycloak realm's name), else the preset's title",
+        ),
         _identity,
         Rules(max_length=50, example="University login"),
     ),
