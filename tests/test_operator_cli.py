@@ -121,6 +121,10 @@ def test_credentials_env_has_exactly_what_mitxonline_reads(root: Path) -> None:
     settings = dict(line.split("=", 1) for line in text.splitlines() if not line.startswith("#"))
     assert settings == {
         "OPENEDX_API_BASE_URL": "http://local.openedx.io",
+        # main/settings.py reads both (Studio's API, course links): without them MITxOnline
+        # points at its devstack defaults.
+        "OPENEDX_STUDIO_API_BASE_URL": "http://studio.local.openedx.io",
+        "OPENEDX_COURSE_BASE_URL": "http://apps.local.openedx.io/learning/course/",
         "OPENEDX_BASE_REDIRECT_URL": "http://local.openedx.io",
         "OPENEDX_SERVICE_WORKER_USERNAME": "mitxonline_serviceworker",
         "OPENEDX_SERVICE_WORKER_API_TOKEN": client.token,
@@ -138,6 +142,10 @@ def test_credentials_json_python_and_dev(root: Path) -> None:
         output(root, "lmsbridge", "credentials", "mitxonline", "--format", "json", "--dev")
     )
     assert data["settings"]["OPENEDX_API_BASE_URL"] == "http://local.openedx.io:8000"
+    assert data["settings"]["OPENEDX_STUDIO_API_BASE_URL"] == "http://studio.local.openedx.io:8001"
+    assert data["settings"]["OPENEDX_COURSE_BASE_URL"] == (
+        "http://apps.local.openedx.io:2000/learning/course/"
+    )
     assert data["settings"]["LOGOUT_REDIRECT_URL"] == "http://local.openedx.io:8000/logout"
     assert data["provider_redirect_uri"] == "http://local.openedx.io:8000/auth/complete/ol-oauth2/"
     python = output(root, "lmsbridge", "credentials", "mitxonline", "--format", "python")
@@ -181,7 +189,7 @@ def test_credentials_hand_over_a_generated_login_client_in_one_paste(tmp_path: P
     assert "#      Redirect uris: http://local.openedx.io/auth/complete/ol-oauth2/" in lines
     # The whole block stays a valid .env: everything else is a comment.
     settings = [line for line in lines if not line.startswith("#")]
-    assert len(settings) == 9
+    assert len(settings) == 11
     assert all("=" in line for line in settings)
     python = output(tmp_path, "lmsbridge", "credentials", "mitxonline", "--format", "python")
     exec(python, {})  # noqa: S102 (comments and plain assignments)
