@@ -1,6 +1,8 @@
-"""The one step of edx-platform's social-auth pipeline the stand-in adds to social-core's."""
+"""The steps of edx-platform's social-auth pipeline the stand-in adds to social-core's."""
 
 from typing import Any
+
+from social_core.pipeline.partial import partial
 
 
 def save_profile_name(
@@ -16,3 +18,16 @@ def save_profile_name(
     profile_model.objects.update_or_create(
         user=user, defaults={"name": (details or {}).get("fullname") or ""}
     )
+
+
+@partial  # type: ignore[untyped-decorator]
+def keep_running_pipeline(strategy: Any, current_partial: Any = None, **kwargs: Any) -> None:
+    """What edx-platform's ensure_user_information (third_party_auth/pipeline.py, a partial
+    step after get_username) does with the login's partial pipeline: the token goes into the
+    session as ``partial_pipeline_token_`` and the partial into storage, so that the logout
+    view can tell which provider the learner came through
+    (get_idp_logout_url_from_running_pipeline). The rest of that step (registration and
+    activation forms) is not modelled: the e2e logins skip the form."""
+    if current_partial:
+        strategy.session_set("partial_pipeline_token_", current_partial.token)
+        strategy.storage.partial.store(current_partial)

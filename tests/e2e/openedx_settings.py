@@ -74,7 +74,19 @@ SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = False
 # edx-platform's registration (automatic with skip_registration_form) stores the backend's
 # full name in the learner's profile.
-SOCIAL_AUTH_PIPELINE = (*DEFAULT_AUTH_PIPELINE, "tests.e2e.openedx_pipeline.save_profile_name")
+# After get_username, as edx-platform's ensure_user_information: the running pipeline is
+# kept in the session (the logout view reads the provider's logout URL from it).
+_GET_USERNAME = DEFAULT_AUTH_PIPELINE.index("social_core.pipeline.user.get_username") + 1
+SOCIAL_AUTH_PIPELINE = (
+    *DEFAULT_AUTH_PIPELINE[:_GET_USERNAME],
+    "tests.e2e.openedx_pipeline.keep_running_pipeline",
+    *DEFAULT_AUTH_PIPELINE[_GET_USERNAME:],
+    "tests.e2e.openedx_pipeline.save_profile_name",
+)
+# edx-platform's lms/envs/common.py: the LMS's own URL, and automatic logout at the provider
+# off unless the plugin turns it on (TPA_AUTOMATIC_LOGOUT_ENABLED).
+LMS_ROOT_URL = f"http://{CONFIG['lms_host']}"
+TPA_AUTOMATIC_LOGOUT_ENABLED = False
 OAUTH2_PROVIDER = {"SCOPES": {"read": "Read", "write": "Write", "user_id": "User id"}}
 
 # edx-platform's add_plugins(): openedx-companion-auth's settings (defaults + its middleware).

@@ -75,6 +75,7 @@ EDX_DEFAULTS: dict[str, Any] = {
     "CROSS_DOMAIN_CSRF_COOKIE_DOMAIN": "",
     "LMS_ROOT_URL": "https://localhost:18000",
     "SITE_ID": 1,
+    "TPA_AUTOMATIC_LOGOUT_ENABLED": False,  # lms/envs/common.py
 }
 
 
@@ -91,6 +92,7 @@ PLUGIN_SETTINGS = (
     "IDA_LOGOUT_URI_LIST",
     "SITE_ID",
     "LMSBRIDGE_INIT_PLAN",
+    "TPA_AUTOMATIC_LOGOUT_ENABLED",
 )
 
 

@@ -93,6 +93,8 @@ class IdentityProvider(Record):
     flags: dict[str, bool]  # presets.PROVIDER_FLAGS
     other_settings: dict[str, Any]
     saml: SamlIdp | None = None  # a SAML identity provider (no client to paste)
+    logout: str = "local"  # "provider": Open edX's logout also logs out at the provider
+    max_session_length: int | None = None  # ProviderConfig.max_session_length (seconds)
 
     @property
     def ready(self) -> bool:

@@ -140,6 +140,15 @@ def _default_backend(app: AppView) -> str:
     return ""
 
 
+def _default_logout_url(app: AppView) -> str:
+    if app.preset.protocol == "oidc":
+        # <issuer>/logout is no provider's end-session endpoint (Keycloak's is
+        # .../protocol/openid-connect/logout, Entra's .../oauth2/v2.0/logout): the init job
+        # reads end_session_endpoint from discovery instead (LOGOUT=provider).
+        return ""
+    return str(app.get("URL")) + app.preset.logout_path
+
+
 def _default_provider_name(app: AppView) -> str:
     if app.preset.protocol != "oidc":
         return app.preset.title
@@ -357,10 +366,33 @@ APP_KEYS: tuple[Key, ...] = (
     Key(
         "LOGOUT_URL",
         kinds.ENDPOINT,
-        "added to Open edX's ``IDA_LOGOUT_URI_LIST``",
-        Derived(lambda app: str(app.get("URL")) + app.preset.logout_path, "``<URL>/logout``"),
+        "added to Open edX's ``IDA_LOGOUT_URI_LIST``; with ``LOGOUT=provider``, where Open edX "
+        "sends the learner to log out at the provider",
+        Derived(
+            _default_logout_url,
+            "``<URL>/logout`` (``oidc``: none, the discovery document's ``end_session_endpoint`` "
+            "serves ``LOGOUT=provider``)",
+        ),
         _not_saml,
         rules=_URL,
+    ),
+    Key(
+        "LOGOUT",
+        kinds.CHOICE,
+        "``provider``: logging out of Open edX also logs the learner out at the provider (the "
+        "provider's ``logout_url``, ``TPA_AUTOMATIC_LOGOUT_ENABLED``); ``local``: Open edX only",
+        "local",
+        _oauth_identity,
+        Rules(r"local|provider", "local or provider", example="provider"),
+    ),
+    Key(
+        "MAX_SESSION_LENGTH",
+        kinds.INTEGER,
+        "seconds a session started through this provider lasts at most (the provider's "
+        "``max_session_length``; ``0``: until the browser closes); unset: the row keeps its value",
+        None,
+        _oauth_identity,
+        Rules(minimum=0, maximum=2147483647, example="28800"),
     ),
     Key(
         "LOGIN_PROVIDER",

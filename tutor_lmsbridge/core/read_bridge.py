@@ -159,7 +159,7 @@ def _read_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedAp
         preset=preset,
         url=url,
         internal_url=values.get("INTERNAL_URL"),
-        logout_url=str(values.get("LOGOUT_URL")),
+        logout_url=str(values.get("LOGOUT_URL") or ""),
         provider=provider,
         client=read_client(values) if wants_client else None,
         catalog=read_catalog(values) if preset.catalog else None,

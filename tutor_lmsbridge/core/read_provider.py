@@ -132,6 +132,8 @@ def read_provider(values: AppValues, warnings: list[tuple[str, str]]) -> Identit
         visible=values.get("VISIBLE"),
         flags={flag: values.get(flag.upper()) for flag in PROVIDER_FLAGS},
         other_settings=other_settings,
+        logout=values.get("LOGOUT"),
+        max_session_length=values.get("MAX_SESSION_LENGTH"),
     )
 
 
