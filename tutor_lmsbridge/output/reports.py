@@ -314,7 +314,7 @@ def _login_client_lines(app: ConnectedApp, client: Mapping[str, Any]) -> list[st
         f"#      {client['configure_instance']}",
         *(
             [
-                f"#    configure_instance registers {client['configure_instance_registers']} "
+                f"#    That command registers {client['configure_instance_registers']} "
                 "(it hard-codes that host and backend), not this Open edX's; then register "
                 "the real redirect URI:",
                 f"#      {client['register_redirect_uri']}",
