@@ -150,7 +150,8 @@ def _default_logout_url(app: AppView) -> str:
 
 
 def _default_provider_name(app: AppView) -> str:
-    if app.preset.protocol != "oidc":
+    if app.preset.protocol != "oidc" or app.preset.name != "oidc":
+        # A plugin's own OIDC preset names its provider in its title (the recipe's name).
         return app.preset.title
     from .provider_names import provider_name
 
