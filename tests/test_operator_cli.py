@@ -121,6 +121,10 @@ def test_credentials_env_has_exactly_what_mitxonline_reads(root: Path) -> None:
     settings = dict(line.split("=", 1) for line in text.splitlines() if not line.startswith("#"))
     assert settings == {
         "OPENEDX_API_BASE_URL": "http://local.openedx.io",
+        # main/settings.py reads both (Studio's API, course links): without them MITxOnline
+        # points at its devstack defaults.
+        "OPENEDX_STUDIO_API_BASE_URL": "http://studio.local.openedx.io",
+        "OPENEDX_COURSE_BASE_URL": "http://apps.local.openedx.io/learning/course/",
         "OPENEDX_BASE_REDIRECT_URL": "http://local.openedx.io",
         "OPENEDX_SERVICE_WORKER_USERNAME": "mitxonline_serviceworker",
         "OPENEDX_SERVICE_WORKER_API_TOKEN": client.token,
@@ -138,6 +142,10 @@ def test_credentials_json_python_and_dev(root: Path) -> None:
         output(root, "lmsbridge", "credentials", "mitxonline", "--format", "json", "--dev")
     )
     assert data["settings"]["OPENEDX_API_BASE_URL"] == "http://local.openedx.io:8000"
+    assert data["settings"]["OPENEDX_STUDIO_API_BASE_URL"] == "http://studio.local.openedx.io:8001"
+    assert data["settings"]["OPENEDX_COURSE_BASE_URL"] == (
+        "http://apps.local.openedx.io:2000/learning/course/"
+    )
     assert data["settings"]["LOGOUT_REDIRECT_URL"] == "http://local.openedx.io:8000/logout"
     assert data["provider_redirect_uri"] == "http://local.openedx.io:8000/auth/complete/ol-oauth2/"
     python = output(root, "lmsbridge", "credentials", "mitxonline", "--format", "python")
@@ -181,7 +189,7 @@ def test_credentials_hand_over_a_generated_login_client_in_one_paste(tmp_path: P
     assert "#      Redirect uris: http://local.openedx.io/auth/complete/ol-oauth2/" in lines
     # The whole block stays a valid .env: everything else is a comment.
     settings = [line for line in lines if not line.startswith("#")]
-    assert len(settings) == 9
+    assert len(settings) == 11
     assert all("=" in line for line in settings)
     python = output(tmp_path, "lmsbridge", "credentials", "mitxonline", "--format", "python")
     exec(python, {})  # noqa: S102 (comments and plain assignments)
@@ -388,6 +396,36 @@ def test_probe_healthy_provider(tmp_path: Path) -> None:
         f"{client_id}",
         f"{prefix} user info without a token {base}/api/users/me answers 401",
     ]
+
+
+@pytest.mark.parametrize("secret", ["the-right-secret", "a-wrong-secret"])
+def test_probe_tests_the_oauth2_presets_client_as_its_class_sends_it(
+    secret: str, tmp_path: Path
+) -> None:
+    """The oauth2 preset with a token endpoint set: the probe exchanges a dummy code with the
+    client's credentials, sent as the backend class sends them (TwitterOAuth2:
+    USE_BASIC_AUTH), to a provider that takes HTTP Basic only."""
+    with provider_server(clients={"openedx": "the-right-secret"}, basic_only=True) as base:
+        config = {
+            "LMSBRIDGE_APPS": ["xsso"],
+            "LMSBRIDGE_XSSO_PRESET": "oauth2",
+            "LMSBRIDGE_XSSO_URL": base,
+            "LMSBRIDGE_XSSO_BACKEND": "twitter-oauth2",
+            "LMSBRIDGE_XSSO_BACKEND_CLASS": "social_core.backends.twitter_oauth2.TwitterOAuth2",
+            "LMSBRIDGE_XSSO_ACCESS_TOKEN_URL": f"{base}/oauth2/token/",
+            "LMSBRIDGE_XSSO_CLIENT_ID": "openedx",
+            "LMSBRIDGE_XSSO_CLIENT_SECRET": secret,
+        }
+        code, lines = probe(tmp_path, config)
+    token = [line for line in lines if "token endpoint" in line]
+    what = f"LMSBRIDGE_XSSO: token endpoint (internal URL) {base}/oauth2/token/"
+    if secret == "the-right-secret":
+        assert code == 0, lines
+        assert token == [f"OK      {what} knows the login client openedx"]
+    else:
+        assert code == 1, lines
+        assert token[0].startswith(f"ERROR   {what} does not know the login client openedx")
+    assert secret not in "\n".join(lines)
 
 
 def test_probe_says_when_the_app_does_not_know_the_login_client(tmp_path: Path) -> None:

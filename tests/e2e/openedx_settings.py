@@ -81,6 +81,10 @@ SOCIAL_AUTH_REDIRECT_IS_HTTPS = False
 # SOCIAL_AUTH_PIPELINE is edx-platform's, assigned by the third_party_auth stand-in's ready()
 # (tests/edx_standin/third_party_auth/settings.py apply_settings); the plugin's Open edX app,
 # installed after it as edx-platform appends plugin apps, inserts its account-linking guard.
+# edx-platform's lms/envs/common.py: the LMS's own URL, and automatic logout at the provider
+# off unless the plugin turns it on (TPA_AUTOMATIC_LOGOUT_ENABLED).
+LMS_ROOT_URL = f"http://{CONFIG['lms_host']}"
+TPA_AUTOMATIC_LOGOUT_ENABLED = False
 OAUTH2_PROVIDER = {"SCOPES": {"read": "Read", "write": "Write", "user_id": "User id"}}
 
 # edx-platform's add_plugins(): openedx-companion-auth's settings (defaults + its middleware).

@@ -230,3 +230,196 @@ def test_check_probe_command_for_an_oidc_app(
         assert probed[0].startswith("ERROR")
         assert "announces issuer" in probed[0]
         assert result.returncode == 1
+
+
+# The two ways a confidential client authenticates at the token endpoint. oidc-provider holds
+# each client to its registered method, and the probe must pick the one social-core's login
+# picks from discovery's token_endpoint_auth_methods_supported, or a right secret is refused.
+AUTH_METHODS = {
+    "client_secret_basic": {},
+    "client_secret_post": {"client_auth_methods": ["client_secret_post"]},
+}
+
+
+def client_provider_config(method: str) -> dict[str, Any]:
+    config = provider_config(**AUTH_METHODS[method])
+    config["clients"][0]["token_endpoint_auth_method"] = method
+    return config
+
+
+def client_check(secret: str, method_setting: str = "") -> oidc_probe.ClientCheck:
+    return oidc_probe.ClientCheck(
+        client_id="openedx",
+        client_secret=secret,
+        redirect_uri="http://127.0.0.2:8000/auth/complete/staffsso/",
+        auth_method=method_setting,
+        fix="set LMSBRIDGE_STAFFSSO_CLIENT_ID and LMSBRIDGE_STAFFSSO_CLIENT_SECRET",
+    )
+
+
+@pytest.mark.parametrize("method", sorted(AUTH_METHODS))
+def test_token_endpoint_knows_the_client(method: str, started: Any) -> None:
+    """A dummy-code exchange authenticated as the login will: invalid_grant for the right
+    secret, invalid_client for a wrong one (an error naming the keys, never the secret)."""
+    config = started(client_provider_config(method))
+    issuer, internal = config["issuer"], config["internal_base"]
+
+    right = probe_oidc(issuer, internal, TIMEOUT, client=client_check("probe-secret"))
+    assert levels(right) == ["ok"] * 5, right
+    assert right[2][1] == (
+        f"token endpoint {internal}/token accepts the login client openedx ({method})"
+    )
+
+    wrong = probe_oidc(issuer, internal, TIMEOUT, client=client_check("not-the-secret"))
+    assert levels(wrong) == ["ok", "ok", "error", "ok", "ok"], wrong
+    assert wrong[2][1] == (
+        f"token endpoint {internal}/token refuses the login client openedx ({method}): "
+        "401 invalid_client; the client id or secret is wrong, so every login fails. Fix: "
+        "set LMSBRIDGE_STAFFSSO_CLIENT_ID and LMSBRIDGE_STAFFSSO_CLIENT_SECRET"
+    )
+    assert not any("not-the-secret" in message for _, message in wrong)
+
+
+@pytest.mark.parametrize("method", sorted(AUTH_METHODS))
+def test_dummy_exchange_is_sent_as_social_core_sends_it(method: str) -> None:
+    """The probe's code exchange carries the credentials where social-core's login puts them:
+    ``BaseOAuth2.request_access_token`` posts the form with requests, the (key, secret) pair
+    as HTTP Basic when ``use_basic_auth()``, else in the form (social_core/backends/oauth.py).
+    oidc-provider accepts either for a confidential client, so this compares the requests."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    import requests
+
+    seen: list[tuple[str | None, dict[str, list[str]]]] = []
+
+    class Capture(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            seen.append((self.headers.get("Authorization"), parse_qs(body)))
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"error": "invalid_grant"}')
+
+    server = ThreadingHTTPServer((PUBLIC_HOST, 0), Capture)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://{PUBLIC_HOST}:{server.server_address[1]}/token"
+        client = client_check("s3cr:et+/=")
+        answer = oidc_probe.exchange_dummy_code(url, client, method, TIMEOUT)
+        form = {
+            "grant_type": "authorization_code",
+            "code": oidc_probe.DUMMY_CODE,
+            "redirect_uri": client.redirect_uri,
+        }
+        basic = method == "client_secret_basic"
+        if not basic:
+            form.update(client_id=client.client_id, client_secret=client.client_secret)
+        auth = (client.client_id, client.client_secret) if basic else None
+        requests.post(url, data=form, auth=auth, timeout=TIMEOUT)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert answer.status == 400
+    probe_request, social_core_request = seen
+    assert probe_request == social_core_request
+    assert (probe_request[0] is not None) == basic
+
+
+@pytest.mark.parametrize(
+    ("document", "setting", "expected"),
+    [
+        ({}, "", "client_secret_basic"),
+        ({"token_endpoint_auth_methods_supported": []}, "", "client_secret_basic"),
+        (
+            {
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "client_secret_basic",
+                ]
+            },
+            "",
+            "client_secret_basic",
+        ),
+        (
+            {"token_endpoint_auth_methods_supported": ["client_secret_post"]},
+            "",
+            "client_secret_post",
+        ),
+        ({"token_endpoint_auth_methods_supported": ["private_key_jwt"]}, "", "client_secret_post"),
+        ({}, "client_secret_post", "client_secret_post"),
+        (
+            {"token_endpoint_auth_methods_supported": ["client_secret_post"]},
+            "client_secret_basic",
+            "client_secret_basic",
+        ),
+    ],
+)
+def test_auth_method_as_social_core_chooses(
+    document: dict[str, Any], setting: str, expected: str
+) -> None:
+    """The probe's choice equals social-core's own OpenIdConnectAuth.use_basic_auth."""
+    from social_core.backends.open_id_connect import OpenIdConnectAuth
+    from social_core.tests.models import TestStorage
+    from social_core.tests.strategy import TestStrategy
+
+    class Backend(OpenIdConnectAuth):
+        def oidc_config(self) -> dict[str, Any]:
+            return document
+
+    strategy = TestStrategy(TestStorage)
+    if setting:
+        strategy.set_settings({"SOCIAL_AUTH_OIDC_TOKEN_ENDPOINT_AUTH_METHOD": setting})
+    basic = Backend(strategy).use_basic_auth()
+    assert oidc_probe.token_auth_method(setting, document) == expected
+    assert basic == (expected == "client_secret_basic")
+
+
+@pytest.mark.parametrize("method", sorted(AUTH_METHODS))
+def test_check_probe_refuses_a_wrong_client_secret(
+    method: str, started: Any, tmp_path: Path
+) -> None:
+    """`tutor lmsbridge check --probe` with the oidc app's client set: a wrong CLIENT_SECRET
+    is an ERROR naming the keys (exit 1), the right one passes; the secret is never shown."""
+    from ..support.tutor_helpers import run_tutor, set_args
+
+    config = started(client_provider_config(method))
+    root = tmp_path / "tutor"
+    run_tutor(root, "plugins", "enable", "lmsbridge")
+    base = {
+        "LMS_HOST": "127.0.0.2:8000",
+        "LMSBRIDGE_APPS": ["staffsso"],
+        "LMSBRIDGE_STAFFSSO_PRESET": "oidc",
+        "LMSBRIDGE_STAFFSSO_URL": config["issuer"],
+        "LMSBRIDGE_STAFFSSO_INTERNAL_URL": config["internal_base"],
+        "LMSBRIDGE_STAFFSSO_CLIENT_ID": "openedx",
+    }
+    for secret, returncode in (("wrong-secret-42", 1), ("probe-secret", 0)):
+        run_tutor(
+            root,
+            "config",
+            "save",
+            *set_args({**base, "LMSBRIDGE_STAFFSSO_CLIENT_SECRET": secret}),
+        )
+        result = run_tutor(root, "lmsbridge", "check", "--probe", check=False)
+        token = [line for line in result.stdout.splitlines() if "token endpoint" in line]
+        assert len(token) == 1, result.stdout
+        assert secret not in result.stdout + result.stderr
+        assert result.returncode == returncode, result.stdout
+        if returncode:
+            assert token[0].startswith("ERROR   LMSBRIDGE_STAFFSSO: token endpoint"), token
+            assert f"refuses the login client openedx ({method}): 401 invalid_client" in token[0]
+            assert (
+                "set LMSBRIDGE_STAFFSSO_CLIENT_ID and LMSBRIDGE_STAFFSSO_CLIENT_SECRET"
+                in (token[0])
+            )
+        else:
+            assert token[0].startswith("OK"), token
+            assert f"accepts the login client openedx ({method})" in token[0]

@@ -120,7 +120,7 @@ class Deployment:
         return "\n".join(path.read_text() for path in self.logs.values())
 
 
-def plugin_config(idps: list[Idp]) -> dict[str, Any]:
+def plugin_config(idps: list[Idp], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """What an operator sets: the oidc preset, the issuer, where the LMS reaches it, the
     client; the first provider gets the anonymous learners."""
     config: dict[str, Any] = {
@@ -135,14 +135,14 @@ def plugin_config(idps: list[Idp]) -> dict[str, Any]:
         config[prefix + "INTERNAL_URL"] = idp.internal
         config[prefix + "CLIENT_ID"] = idp.client_id
         config[prefix + "CLIENT_SECRET"] = idp.client_secret
-    return config
+    return {**config, **(extra or {})}
 
 
-def deploy_oidc(tmp_path: Path, idps: list[Idp]) -> Deployment:
+def deploy_oidc(tmp_path: Path, idps: list[Idp], extra: dict[str, Any] | None = None) -> Deployment:
     """Open edX with one oidc app per identity provider, as the plugin renders it: settings
     from the real Tutor's development.py, objects from the rendered init job, and each
     provider's client registered with the redirect URI `tutor lmsbridge credentials` prints."""
-    config = plugin_config(idps)
+    config = plugin_config(idps, extra)
     root = tmp_path / "tutor"
     run_tutor(root, "plugins", "enable", "lmsbridge")
     run_tutor(root, "config", "save", *set_args(config))
@@ -177,6 +177,10 @@ def deploy_oidc(tmp_path: Path, idps: list[Idp]) -> Deployment:
                         "client_id": idp.client_id,
                         "client_secret": idp.client_secret,
                         "redirect_uris": [registered[idp.app]["provider_redirect_uri"]],
+                        # Where the provider may send the browser back after its own logout.
+                        "post_logout_redirect_uris": [
+                            registered[idp.app]["registration"]["logout_url"]
+                        ],
                     }
                 ],
                 "accounts": {idp.login: idp.account},
@@ -361,3 +365,71 @@ def test_login_fails_for_the_right_reason(
     assert database_rows(deployment, "SELECT username FROM auth_user") == []
     # The failure is the breakage's, not a setup error: the LMS reached the provider.
     assert "public GET /realms/lms/auth?" in deployment.logs["staffsso"].read_text()
+
+
+def provider_session_alive(session: requests.Session, idp: Idp) -> bool:
+    """A new login through the provider: straight back to the LMS while the learner's
+    session at the provider lives, its login form once that session ended."""
+    page = session.get(f"{LMS_URL}/auth/login/{idp.app}/?auth_entry=login", timeout=TIMEOUT)
+    if page.url == f"{LMS_URL}/dashboard":
+        return True
+    assert urlsplit(page.url).hostname == idp.public_host, (page.url, page.text[:500])
+    assert '<form method="post" action="' in page.text
+    return False
+
+
+def logged_out(session: requests.Session) -> bool:
+    """Open edX sends the browser elsewhere (a login) instead of showing the dashboard."""
+    page = session.get(f"{LMS_URL}/dashboard", timeout=TIMEOUT, allow_redirects=False)
+    return page.status_code == 302
+
+
+@pytest.mark.parametrize("mode", ["local", "provider"])
+def test_logout_at_the_provider(
+    mode: str, tmp_path: Path, servers: Callable[[Deployment], Deployment]
+) -> None:
+    """LOGOUT=provider: logging out of Open edX sends the learner to the provider's
+    end_session_endpoint (read from discovery by the init job), whose session ends, and back
+    to Open edX's /logout. LOGOUT=local: the provider's session outlives Open edX's."""
+    staff_sso = staff_idp()
+    deployment = servers(deploy_oidc(tmp_path, [staff_sso], {"LMSBRIDGE_STAFFSSO_LOGOUT": mode}))
+    browser = requests.Session()
+    logged_in = login(browser, staff_sso, "/auth/login/staffsso/?auth_entry=login")
+    assert logged_in.ok, logged_in.detail + "\n" + deployment.log_text()[-4000:]
+    assert provider_session_alive(browser, staff_sso)
+
+    (other_settings,) = database_rows(
+        deployment,
+        "SELECT other_settings FROM third_party_auth_oauth2providerconfig "
+        "WHERE backend_name = 'staffsso' ORDER BY id DESC LIMIT 1",
+    )[0:1]
+    logout_url = json.loads(other_settings[0]).get("logout_url")
+    page = browser.get(f"{LMS_URL}/logout", timeout=TIMEOUT)
+    if mode == "local":
+        assert logout_url is None
+        assert page.url == f"{LMS_URL}/logout"
+        assert "logout_uris" in page.json()
+        # Open edX's session ended; the provider's did not: the next login needs no password.
+        assert logged_out(browser)
+        assert provider_session_alive(browser, staff_sso)
+        return
+
+    assert logout_url == (
+        f"{staff_sso.issuer}/session/end?client_id={staff_sso.client_id}"
+        "&post_logout_redirect_uri=http%3A%2F%2F127.0.0.2%3A8000%2Flogout"
+    )
+    # Open edX sent the browser to the provider's end-session page, which asks the learner
+    # to confirm (oidc-provider's logout form); confirming ends the provider's session.
+    assert page.url.startswith(f"{staff_sso.issuer}/session/end?"), page.url
+    action = re.search(r'<form id="op.logoutForm" method="post" action="([^"]+)">', page.text)
+    xsrf = re.search(r'name="xsrf" value="([^"]+)"', page.text)
+    assert action is not None, page.text[:2000]
+    assert xsrf is not None, page.text[:2000]
+    done = browser.post(
+        action.group(1), data={"xsrf": xsrf.group(1), "logout": "yes"}, timeout=TIMEOUT
+    )
+    # Back at Open edX's /logout, which now logs out of the other services.
+    assert done.url == f"{LMS_URL}/logout", (done.url, done.text[:500])
+    assert "logout_uris" in done.json()
+    assert logged_out(browser)
+    assert not provider_session_alive(browser, staff_sso)

@@ -75,6 +75,7 @@ EDX_DEFAULTS: dict[str, Any] = {
     "CROSS_DOMAIN_CSRF_COOKIE_DOMAIN": "",
     "LMS_ROOT_URL": "https://localhost:18000",
     "SITE_ID": 1,
+    "TPA_AUTOMATIC_LOGOUT_ENABLED": False,  # lms/envs/common.py
 }
 
 
@@ -92,6 +93,7 @@ PLUGIN_SETTINGS = (
     "SITE_ID",
     "LMSBRIDGE_INIT_PLAN",
     "LMSBRIDGE_LINK_BY_EMAIL",
+    "TPA_AUTOMATIC_LOGOUT_ENABLED",
 )
 
 

@@ -1,6 +1,7 @@
 """A small OAuth2/OIDC provider look-alike on 127.0.0.1 for `check --probe` tests, and a
 listener that never answers (for time-outs). Both run in threads and stop on exit."""
 
+import base64
 import json
 import socket
 import threading
@@ -16,6 +17,9 @@ class ProviderHandler(BaseHTTPRequestHandler):
     invalid_client), then the code is checked (400 invalid_grant)."""
 
     clients: dict[str, str] = {}  # noqa: RUF012 (set per server, read only)
+    # Only HTTP Basic client authentication (client_secret_basic), as providers that do not
+    # support client_secret_post: credentials in the form are refused.
+    basic_only = False
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean
@@ -57,6 +61,11 @@ class ProviderHandler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             client_id, secret = form.get("client_id", ""), form.get("client_secret")
+            header = self.headers.get("Authorization") or ""
+            if header.startswith("Basic "):
+                client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            elif self.basic_only:
+                client_id = ""
             if client_id in self.clients and self.clients[client_id] == secret:
                 self._send(400, {"error": "invalid_grant"})
             else:
@@ -67,11 +76,13 @@ class ProviderHandler(BaseHTTPRequestHandler):
 
 @contextmanager
 def provider_server(
-    host: str = "127.0.0.1", clients: dict[str, str] | None = None
+    host: str = "127.0.0.1", clients: dict[str, str] | None = None, basic_only: bool = False
 ) -> Iterator[str]:
     """Yield the base URL of a running provider look-alike that knows ``clients`` (id:
     secret)."""
-    handler = type("Handler", (ProviderHandler,), {"clients": dict(clients or {})})
+    handler = type(
+        "Handler", (ProviderHandler,), {"clients": dict(clients or {}), "basic_only": basic_only}
+    )
     server = ThreadingHTTPServer((host, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -41,6 +41,8 @@ def parse(name: str, spec: Key, raw: Any, allow_query: bool = False) -> Any:
         url = kinds.text(name, raw, spec.rules).strip()
         base = parse_base_url(name, url, allow_query)
         return base if spec.kind is kinds.URL else url
+    if spec.kind is kinds.INTEGER and kinds.is_unset(raw) and spec.default is None:
+        return None  # an optional number (MAX_SESSION_LENGTH): unset means "not set"
     return kinds.PARSERS[spec.kind](name, raw, spec.rules)
 
 

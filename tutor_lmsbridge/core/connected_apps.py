@@ -33,11 +33,28 @@ class Platform(Record):
     lms_host: str
     https: bool
     name: str = "Open edX"  # Tutor's PLATFORM_NAME
+    cms_host: str = ""  # Tutor's CMS_HOST ("" : studio.<LMS_HOST>, Tutor's default)
+    mfe_host: str = ""  # tutor-mfe's MFE_HOST ("" : apps.<LMS_HOST>, its default)
 
     def lms_url(self, dev: bool = False) -> str:
         if dev:
             return f"http://{self.lms_host}:8000"
         return f"{'https' if self.https else 'http'}://{self.lms_host}"
+
+    def cms_url(self, dev: bool = False) -> str:
+        """Studio, as Tutor serves it (tutor dev: port 8001)."""
+        host = self.cms_host or f"studio.{self.lms_host}"
+        if dev:
+            return f"http://{host}:8001"
+        return f"{'https' if self.https else 'http'}://{host}"
+
+    def learning_mfe_url(self, dev: bool = False) -> str:
+        """The learning MFE, as tutor-mfe sets LEARNING_MICROFRONTEND_URL (its
+        openedx-lms-production-settings / -development-settings patches: dev port 2000)."""
+        host = self.mfe_host or f"apps.{self.lms_host}"
+        if dev:
+            return f"http://{host}:2000/learning"
+        return f"{'https' if self.https else 'http'}://{host}/learning"
 
 
 class SamlIdp(Record):
@@ -79,6 +96,8 @@ class IdentityProvider(Record):
     # LINK_POLICIES); the in-image guard (openedx_app/.../account_link.py) enforces it.
     link_by_email: LinkPolicy
     saml: SamlIdp | None = None  # a SAML identity provider (no client to paste)
+    logout: str = "local"  # "provider": Open edX's logout also logs out at the provider
+    max_session_length: int | None = None  # ProviderConfig.max_session_length (seconds)
 
     @property
     def ready(self) -> bool:

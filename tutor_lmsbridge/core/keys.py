@@ -27,6 +27,7 @@ from .presets import (
 )
 from .records import Record
 from .trust import verifies_email
+from .url_values import BaseUrl
 from .value_types import Kind, Rules
 from .vocabulary import (
     BACKEND_NAME_RE,
@@ -146,6 +147,25 @@ def _default_backend(app: AppView) -> str:
     if app.preset.protocol == "oidc":
         return app.name  # the provider id is then oa2-<app>: stable across saves
     return ""
+
+
+def _default_logout_url(app: AppView) -> str:
+    if app.preset.protocol == "oidc":
+        # <issuer>/logout is no provider's end-session endpoint (Keycloak's is
+        # .../protocol/openid-connect/logout, Entra's .../oauth2/v2.0/logout): the init job
+        # reads end_session_endpoint from discovery instead (LOGOUT=provider).
+        return ""
+    return str(app.get("URL")) + app.preset.logout_path
+
+
+def _default_provider_name(app: AppView) -> str:
+    if app.preset.protocol != "oidc" or app.preset.name != "oidc":
+        # A plugin's own OIDC preset names its provider in its title (the recipe's name).
+        return app.preset.title
+    from .provider_names import provider_name
+
+    issuer = app.get("URL")
+    return provider_name(issuer if isinstance(issuer, BaseUrl) else None, app.preset.title)
 
 
 def _default_package(app: AppView) -> str:
@@ -395,10 +415,33 @@ APP_KEYS: tuple[Key, ...] = (
     Key(
         "LOGOUT_URL",
         kinds.ENDPOINT,
-        "added to Open edX's ``IDA_LOGOUT_URI_LIST``",
-        Derived(lambda app: str(app.get("URL")) + app.preset.logout_path, "``<URL>/logout``"),
+        "added to Open edX's ``IDA_LOGOUT_URI_LIST``; with ``LOGOUT=provider``, where Open edX "
+        "sends the learner to log out at the provider",
+        Derived(
+            _default_logout_url,
+            "``<URL>/logout`` (``oidc``: none, the discovery document's ``end_session_endpoint`` "
+            "serves ``LOGOUT=provider``)",
+        ),
         _not_saml,
         rules=_URL,
+    ),
+    Key(
+        "LOGOUT",
+        kinds.CHOICE,
+        "``provider``: logging out of Open edX also logs the learner out at the provider (the "
+        "provider's ``logout_url``, ``TPA_AUTOMATIC_LOGOUT_ENABLED``); ``local``: Open edX only",
+        "local",
+        _oauth_identity,
+        Rules(r"local|provider", "local or provider", example="provider"),
+    ),
+    Key(
+        "MAX_SESSION_LENGTH",
+        kinds.INTEGER,
+        "seconds a session started through this provider lasts at most (the provider's "
+        "``max_session_length``; ``0``: until the browser closes); unset: the row keeps its value",
+        None,
+        _oauth_identity,
+        Rules(minimum=0, maximum=2147483647, example="28800"),
     ),
     Key(
         "LOGIN_PROVIDER",
@@ -456,7 +499,11 @@ APP_KEYS: tuple[Key, ...] = (
         "PROVIDER_NAME",
         kinds.TEXT,
         "provider display name (the login button's text)",
-        Derived(lambda app: app.preset.title, "the preset's title"),
+        Derived(
+            _default_provider_name,
+            "``oidc``: the provider's own name from the issuer (Google, Microsoft, Okta, Auth0, "
+            "a Keycloak realm's name), else the preset's title",
+        ),
         _identity,
         Rules(max_length=50, example="University login"),
     ),

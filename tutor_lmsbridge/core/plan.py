@@ -30,6 +30,10 @@ SAML_PROVIDER_MODEL = "SAMLProviderConfig"
 # The OAuth2ProviderConfig fields the init job sets from each ProviderConfig (the rest of a
 # row keeps what an operator set in Django admin).
 PROVIDER_FIELDS = ("enabled", "name", "slug", "key", "visible", *PROVIDER_FLAGS)
+# The other_settings entry edx-platform reads as a provider's logout URL
+# (third_party_auth/pipeline.py get_idp_logout_url_from_running_pipeline: get_setting), where
+# its LogoutView sends the learner when TPA_AUTOMATIC_LOGOUT_ENABLED is on.
+LOGOUT_URL_SETTING = "logout_url"
 
 
 class ServiceUser(Record):
@@ -75,6 +79,11 @@ class ProviderConfig(Record):
     enabled: bool = True
     backend_class: str = ""  # its class path, prepended to AUTHENTICATION_BACKENDS
     trust: dict[str, bool] = {}  # noqa: RUF012 (read-only) what it vouches for (core/trust.py)
+    max_session_length: int | None = None
+    # LOGOUT=provider: {"url": the provider's logout URL} when known now, or {"discovery": the
+    # discovery document URL the init job reads end_session_endpoint from (the LMS's way to
+    # the issuer), "client_id": ...} for an OpenID Provider. None: logout stays local.
+    logout: dict[str, str] | None = None
 
     @property
     def provider_id(self) -> str:
@@ -101,8 +110,18 @@ class ProviderConfig(Record):
             "app": self.app,
             "provider_id": self.provider_id,
             "backend_name": self.backend_name,
-            "fields": {name: fields[name] for name in PROVIDER_FIELDS},
+            "fields": {
+                **{name: fields[name] for name in PROVIDER_FIELDS},
+                # Managed only when MAX_SESSION_LENGTH is set: otherwise the row keeps what
+                # an admin set (or edx-platform's default, none).
+                **(
+                    {"max_session_length": self.max_session_length}
+                    if self.max_session_length is not None
+                    else {}
+                ),
+            },
             "other_settings": self.other_settings,
+            "logout": self.logout,
         }
 
 
@@ -226,6 +245,8 @@ class LmsSettings(Record):
     # by the account-linking guard of the plugin's Open edX app (account_link.py).
     link_by_email: dict[str, str]
     saml_sp_private_key: str = ""  # SOCIAL_AUTH_SAML_SP_PRIVATE_KEY (slug "default")
+    # TPA_AUTOMATIC_LOGOUT_ENABLED: an app logs out at its provider (LOGOUT=provider)
+    tpa_automatic_logout: bool = False
 
 
 class CourseSync(Record):
@@ -370,6 +391,8 @@ def build_plan(bridge: Bridge) -> Plan:
             other_settings={**p.other_settings, MANAGED_MARKER: app.name},
             backend_class=p.backend.class_path,
             trust=_trust(app, p),
+            max_session_length=p.max_session_length,
+            logout=_provider_logout(app, p),
         )
         for app, p in oauth
     )
@@ -401,6 +424,22 @@ def _trust(app: ConnectedApp, provider: IdentityProvider) -> dict[str, bool]:
     return {
         "consumer": consumer(app.preset),
         "verifies_email": verifies_email(app.preset, provider.link_by_email),
+    }
+
+
+def _provider_logout(app: ConnectedApp, provider: IdentityProvider) -> dict[str, str] | None:
+    """Where Open edX sends a learner who logs out (LOGOUT=provider): the app's LOGOUT_URL
+    when set, else, for an OpenID Provider, its discovery document's end_session_endpoint,
+    which the init job reads (no network at save time)."""
+    if provider.logout != "provider":
+        return None
+    if app.logout_url:
+        return {"url": app.logout_url}
+    settings = provider.other_settings
+    base = str(settings.get("INTERNAL_ENDPOINT") or settings["OIDC_ENDPOINT"]).rstrip("/")
+    return {
+        "discovery": base + "/.well-known/openid-configuration",
+        "client_id": provider.client_id,
     }
 
 
@@ -473,6 +512,7 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
         richie_url=str(catalogs[0].url) if catalogs else None,
         saml_sp_private_key=bridge.saml_sp.private_key if bridge.saml_sp else "",
         link_by_email=_link_policies(bridge),
+        tpa_automatic_logout=any(p.logout == "provider" for _, p in ready),
     )
 
 

@@ -135,6 +135,11 @@ class Preset(Record):
     # The app's development docker compose project (its network is <project>_default), where
     # `configure_instance` registers the generated login client.
     compose_project: str = ""
+    # The app also reads Open edX's Studio and course-page URLs: MITxOnline's main/settings.py
+    # reads OPENEDX_STUDIO_API_BASE_URL (course creation through Studio's API) and
+    # OPENEDX_COURSE_BASE_URL (links to course pages); MITxPro's mitxpro/settings.py reads
+    # neither (mitodl/mitxonline and mitodl/mitxpro, August 2026).
+    course_urls: bool = False
     authorize_path: str = "/oauth2/authorize/"
     token_path: str = "/oauth2/token/"  # noqa: S105 (a URL path, not a secret)
     logout_path: str = "/logout"
@@ -160,6 +165,7 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         login_redirect=True,
         generated_login_client=True,
         compose_project="mitxonline",
+        course_urls=True,
         doc="MITx Online: logs learners into Open edX and calls its API",
     ),
     Preset(

@@ -31,7 +31,7 @@ from .vocabulary import (
 )
 
 # Tutor core values the model reads.
-PLATFORM_KEYS = ("LMS_HOST", "ENABLE_HTTPS", "PLATFORM_NAME")
+PLATFORM_KEYS = ("LMS_HOST", "ENABLE_HTTPS", "PLATFORM_NAME", "CMS_HOST", "MFE_HOST")
 
 
 def read_bridge(
@@ -168,7 +168,16 @@ def _read_platform(values: ConfigValues) -> Platform:
         lms_host=lms_host,
         https=bool(values.platform("ENABLE_HTTPS")),
         name=name if isinstance(name, str) and name.strip() else "Open edX",
+        cms_host=_host_value(values.platform("CMS_HOST")),
+        mfe_host=_host_value(values.platform("MFE_HOST")),
     )
+
+
+def _host_value(value: object) -> str:
+    """A rendered host name from Tutor's config, else "" (the derived default)."""
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]+)?", value.strip()):
+        return value.strip()
+    return ""
 
 
 def _read_app_names(values: ConfigValues) -> tuple[str, ...]:
@@ -232,7 +241,7 @@ def _read_app(
         preset=preset,
         url=url,
         internal_url=values.get("INTERNAL_URL"),
-        logout_url=str(values.get("LOGOUT_URL")),
+        logout_url=str(values.get("LOGOUT_URL") or ""),
         provider=provider,
         client=read_client(values, warnings, today) if wants_client else None,
         catalog=read_catalog(values, warnings) if preset.catalog else None,

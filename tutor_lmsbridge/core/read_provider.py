@@ -154,6 +154,8 @@ def read_provider(values: AppValues, warnings: list[tuple[str, str]]) -> Identit
         flags={flag: values.get(flag.upper()) for flag in PROVIDER_FLAGS},
         other_settings=other_settings,
         link_by_email=read_link_policy(values, warnings),
+        logout=values.get("LOGOUT"),
+        max_session_length=values.get("MAX_SESSION_LENGTH"),
     )
 
 

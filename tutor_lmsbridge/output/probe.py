@@ -3,10 +3,12 @@
 One finding per endpoint. OpenID Connect providers are probed by ``oidc_probe`` (discovery,
 issuer, endpoints, JWKS), SAML identity providers by ``saml_probe`` (metadata, entity id,
 single sign-on endpoint, signing certificate; inline metadata is checked as given). For the
-others, what counts as healthy is what an OAuth2 provider
-answers to a request without credentials: the authorization page answers (not 404 / 5xx), the token
-endpoint refuses with 400 or 401, the user-info API (``API_ROOT + api/users/me``) refuses
-with 401 or 403, and an OIDC discovery document is JSON naming its endpoints.
+others, what counts as healthy is what an OAuth2 provider answers to a request without
+credentials: the authorization page answers (not 404 / 5xx), the token endpoint refuses with
+400 or 401 (once the login client is set: a dummy code exchanged with the client's
+credentials, sent as the backend class sends them, answers invalid_grant), the user-info API
+(``API_ROOT + api/users/me``) refuses with 401 or 403, and an OIDC discovery document is JSON
+naming its endpoints.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 from ..core.connected_apps import ConnectedApp
 from ..core.plan import Plan
 from .http_fetch import Answer, fetch
-from .oidc_probe import probe_oidc
+from .oidc_probe import BASIC, POST, ClientCheck, exchange_dummy_code, oauth2_error, probe_oidc
 from .reports import Finding, provider_redirect_uri
 from .saml_probe import check_metadata, probe_saml
 
@@ -57,9 +59,10 @@ def probe(plan: Plan, timeout: float = 5.0) -> list[Finding]:
         if app.preset.protocol == "oidc":
             issuer = settings["ID_TOKEN_ISSUER"]
             internal = settings.get("INTERNAL_ENDPOINT")
+            client = login_client_check(plan, app) if provider.ready else None
             findings += [
                 Finding(level, key, message)
-                for level, message in probe_oidc(issuer, internal, timeout)
+                for level, message in probe_oidc(issuer, internal, timeout, client=client)
             ]
             continue
         if "DISCOVERY_URL" in settings:
@@ -86,23 +89,50 @@ def probe(plan: Plan, timeout: float = 5.0) -> list[Finding]:
     return findings
 
 
+def login_client_check(plan: Plan, app: ConnectedApp) -> ClientCheck:
+    """The login client as the LMS presents it at the token endpoint (never printed)."""
+    provider = app.provider
+    assert provider is not None
+    prefix = app.key_prefix
+    return ClientCheck(
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        redirect_uri=provider_redirect_uri(plan, app, dev=False) or "",
+        auth_method=str(provider.other_settings.get("TOKEN_ENDPOINT_AUTH_METHOD") or ""),
+        fix=f"set {prefix}CLIENT_ID and {prefix}CLIENT_SECRET to the client registered for "
+        f"Open edX at the provider (its redirect URI: `tutor lmsbridge credentials {app.name}`)",
+    )
+
+
+def oauth2_auth_method(app: ConnectedApp) -> str:
+    """How the app's backend class authenticates at the token endpoint: social-core's
+    ``BaseOAuth2.use_basic_auth`` returns the class's USE_BASIC_AUTH (basic), else the
+    credentials go in the body (social_core/backends/oauth.py); an OpenID Connect class
+    first reads TOKEN_ENDPOINT_AUTH_METHOD (open_id_connect.py). A class that does not import
+    here (only the image has it) is taken as social-core's default, the body."""
+    from ..core.backend_classes import load_class  # imports the class: probe only
+
+    provider = app.provider
+    assert provider is not None
+    cls = load_class(provider.backend.class_path)
+    setting = provider.other_settings.get("TOKEN_ENDPOINT_AUTH_METHOD")
+    if setting and cls is not None and "TOKEN_ENDPOINT_AUTH_METHOD" in dir(cls):
+        return BASIC if setting == BASIC else POST
+    return BASIC if getattr(cls, "USE_BASIC_AUTH", False) is True else POST
+
+
 def _client_known(plan: Plan, app: ConnectedApp, url: str, timeout: float) -> Finding:
     """Whether the app knows Open edX's login client: exchange a dummy authorization code
-    with the client's credentials. An OAuth2 provider authenticates the client before it
-    looks at the code (RFC 6749 §4.1.3, oauthlib's order), so ``invalid_grant`` means the
-    id and secret are registered, and ``invalid_client`` (401) that they are not."""
+    with the client's credentials, sent the way the backend sends them. An OAuth2 provider
+    authenticates the client before it looks at the code (RFC 6749 §4.1.3, oauthlib's order),
+    so ``invalid_grant`` means the id and secret are registered, and ``invalid_client`` (401)
+    that they are not."""
     provider = app.provider
     assert provider is not None
     key = app.key_prefix.rstrip("_")
-    form = {
-        "grant_type": "authorization_code",
-        "code": "lmsbridge-probe",
-        "redirect_uri": provider_redirect_uri(plan, app, dev=False) or "",
-        "client_id": provider.client_id,
-        "client_secret": provider.client_secret,
-    }
-    answer = fetch(url, timeout, method="POST", form=form)
-    error = _oauth2_error(answer.body)
+    method = oauth2_auth_method(app)
+    answer = exchange_dummy_code(url, login_client_check(plan, app), method, timeout)
+    error = oauth2_error(answer.body)
     what = f"token endpoint (internal URL) {url}"
     if answer.status == 400 and error == "invalid_grant":
         return Finding("ok", key, f"{what} knows the login client {provider.client_id}")
@@ -120,15 +150,6 @@ def _client_known(plan: Plan, app: ConnectedApp, url: str, timeout: float) -> Fi
             f"differs): login through {app.name} fails. Fix: {fix}",
         )
     return _finding(key, "token endpoint (internal URL)", url, answer, {400})
-
-
-def _oauth2_error(body: bytes) -> str:
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return ""
-    error = document.get("error") if isinstance(document, dict) else None
-    return error if isinstance(error, str) else ""
 
 
 def _discovery(key: str, url: str, timeout: float) -> Finding:

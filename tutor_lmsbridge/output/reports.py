@@ -189,8 +189,14 @@ def credential_items(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]
     client, provider, catalog = app.client, app.provider, app.catalog
     if client is not None and client.token is not None:  # MITxOnline / MITxPro
         backend = provider.backend.name if provider is not None else app.preset.backends[0]
-        items = {
-            "OPENEDX_API_BASE_URL": lms,
+        items = {"OPENEDX_API_BASE_URL": lms}
+        if app.preset.course_urls:
+            platform = plan.bridge.platform
+            items["OPENEDX_STUDIO_API_BASE_URL"] = platform.cms_url(dev)
+            # MITxOnline builds a course's link as this + the course key + its
+            # OPENEDX_COURSE_BASE_URL_SUFFIX ("/home": the learning MFE's course home).
+            items["OPENEDX_COURSE_BASE_URL"] = platform.learning_mfe_url(dev) + "/course/"
+        items |= {
             "OPENEDX_BASE_REDIRECT_URL": lms,
             "OPENEDX_SERVICE_WORKER_USERNAME": client.service_username,
             "OPENEDX_SERVICE_WORKER_API_TOKEN": client.token,
@@ -249,17 +255,57 @@ def login_client(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
             shlex.quote(provider.client_secret),
         ]
     )
-    return {
+    redirect_uri = provider_redirect_uri(plan, app, dev) or ""
+    client: dict[str, Any] = {
         "application_name": MITX_LOGIN_APPLICATION,
         "client_id": provider.client_id,
         "client_secret": provider.client_secret,
         "client_type": "confidential",
         "authorization_grant_type": "authorization-code",
         "skip_authorization": True,
-        "redirect_uris": [provider_redirect_uri(plan, app, dev)],
+        "redirect_uris": [redirect_uri],
         "admin_url": f"{app.url}/admin/oauth2_provider/application/",
         "configure_instance": command,
     }
+    registered = configure_instance_redirect_uri(dev)
+    if redirect_uri != registered:
+        client["configure_instance_registers"] = registered
+        client["register_redirect_uri"] = register_command(provider, redirect_uri)
+    return client
+
+
+def configure_instance_redirect_uri(dev: bool) -> str:
+    """The Open edX redirect URI `configure_instance --tutor|--tutor-dev` registers: it
+    hard-codes the host and the backend (determine_edx_hostport and handle in
+    main/management/commands/configure_instance.py, mitxonline and mitxpro alike), and keeps
+    an existing application's redirect URIs (get_or_create)."""
+    return f"http://local.openedx.io{':8000' if dev else ''}/auth/complete/ol-oauth2/"
+
+
+def register_command(provider: Any, redirect_uri: str) -> str:
+    """A Django shell line, run in the app's checkout, that makes the login application hold
+    exactly this client and redirect URI (django-oauth-toolkit's Application, by name as the
+    app's own configure_instance looks it up)."""
+    defaults = {
+        "client_id": provider.client_id,
+        "client_secret": provider.client_secret,
+        "client_type": "confidential",
+        "authorization_grant_type": "authorization-code",
+        "skip_authorization": True,
+        "redirect_uris": redirect_uri,
+    }
+    # Python literals in double quotes (a JSON string is one), so that the shell quoting
+    # around the code stays plain single quotes.
+    literal = ", ".join(
+        f"{json.dumps(name)}: {json.dumps(value) if isinstance(value, str) else repr(value)}"
+        for name, value in defaults.items()
+    )
+    code = (
+        "from oauth2_provider.models import Application; "
+        f"Application.objects.update_or_create(name={json.dumps(MITX_LOGIN_APPLICATION)}, "
+        f"defaults={{{literal}}})"
+    )
+    return f"docker compose run --rm web ./manage.py shell -c {shlex.quote(code)}"
 
 
 def _login_client_lines(app: ConnectedApp, client: Mapping[str, Any]) -> list[str]:
@@ -269,6 +315,16 @@ def _login_client_lines(app: ConnectedApp, client: Mapping[str, Any]) -> list[st
         f"application {client['application_name']}, with exactly this id and secret.",
         f"#    Development ({title}'s docker compose; on macOS: macos, without --gateway):",
         f"#      {client['configure_instance']}",
+        *(
+            [
+                f"#    That command registers {client['configure_instance_registers']} "
+                "(it hard-codes that host and backend), not this Open edX's; then register "
+                "the real redirect URI:",
+                f"#      {client['register_redirect_uri']}",
+            ]
+            if "register_redirect_uri" in client
+            else []
+        ),
         f"#    Production: {client['admin_url']}, application {client['application_name']}:",
         f"#      Client id: {client['client_id']}",
         f"#      Client secret: {client['client_secret']} (stored hashed: enter it as is)",
@@ -343,6 +399,11 @@ def credentials(plan: Plan, app_name: str, output: str, dev: bool = False) -> st
     lines = [
         f"# {app.preset.title} ({app.name}): settings for its side, from tutor-contrib-lmsbridge"
     ]
+    if items and not dev and any(key.endswith("_URL") for key in items):
+        lines.append(
+            f"# (these URLs are `tutor local`'s; under `tutor dev`, run `tutor lmsbridge "
+            f"credentials {app.name} --dev`: LMS on :8000, Studio on :8001, learning MFE on :2000)"
+        )
     if client:
         lines.append(
             f"# 1. In {app.preset.title}'s .env (before its first migrate, which "

@@ -1,8 +1,11 @@
 """What is left to do after `tutor config save`, said once.
 
 The previous save's fingerprints (HMAC-SHA256 under the secret seed, so that the file reveals
-nothing) are compared with the new ones: changed requirements mean an image build, changed
-credentials mean the app needs its new settings, and new warnings are shown once.
+nothing) are compared with the new ones, one notice per action, in the order to take them:
+changed requirements mean an image build, changed objects the init job, changed LMS or Studio
+settings (a new client secret, a rotated SAML key...) a restart of the running services, which
+read their settings once at start, and changed credentials mean the app needs its new
+settings. New warnings are shown once.
 """
 
 import hashlib
@@ -13,6 +16,8 @@ from typing import Any
 
 from ..core.plan import Plan
 from .reports import credential_items, provider_redirect_uri, provider_registration
+
+SERVICE_NAMES = {"lms": "LMS", "cms": "Studio"}
 
 
 def _digest(seed: str, value: Any) -> str:
@@ -36,9 +41,37 @@ def fingerprints(plan: Plan, seed: str) -> dict[str, Any]:
     return {
         "requirements": _digest(seed, list(plan.requirements)),
         "init": _digest(seed, plan.init_data()),
+        "settings": {
+            service: _digest(seed, data) for service, data in running_settings(plan).items()
+        },
         "credentials": apps,
         "warnings": [_digest(seed, list(warning)) for warning in plan.bridge.warnings],
     }
+
+
+def running_settings(plan: Plan) -> dict[str, Any]:
+    """What each service reads at start from the settings the plugin renders: the LMS its
+    settings patch and lms.env.yml, Studio its course-sync settings. The init and verify plans
+    are left out: only the jobs read them, each in a fresh container."""
+    if not plan.active:
+        return {"lms": None, "cms": []}  # the patches render nothing
+    lms = {
+        key: value
+        for key, value in plan.settings_data().items()
+        if key not in ("init_plan", "verify_plan")
+    }
+    return {"lms": [lms, plan.lms_env()], "cms": plan.cms_settings_data()}
+
+
+def restart_command(services: list[str]) -> str:
+    """How to restart ``services``: compose bind-mounts the settings, so a restart reads them;
+    Kubernetes gets them from ConfigMaps named after their content (Tutor's
+    configMapGenerator), so `tutor k8s start` applies them and rolls the pods."""
+    names = " ".join(services)
+    return (
+        f"`tutor local restart {names}` (`tutor dev restart {names}`; Kubernetes: "
+        "`tutor k8s start`)"
+    )
 
 
 def messages(
@@ -49,7 +82,8 @@ def messages(
     lines = []
     image = "openedx-dev" if context == "dev" else "openedx"
     run = f"tutor {context}" if context else "tutor local|dev|k8s"
-    if plan.requirements and previous.get("requirements") != current["requirements"]:
+    rebuild = bool(plan.requirements) and previous.get("requirements") != current["requirements"]
+    if rebuild:
         hint = (
             f"`{run} launch` builds it"
             if context
@@ -61,6 +95,19 @@ def messages(
     if previous.get("init") != current["init"] and (plan.active or previous):
         lines.append(
             f"the Open edX objects changed: run `{run} do lmsbridge-init` (or `{run} launch`)"
+        )
+    old_settings = previous.get("settings", {}) if previous else {}
+    changed = [
+        service
+        for service, digest in current["settings"].items()
+        if previous and old_settings.get(service) != digest
+    ]
+    if changed and context is None and not rebuild:
+        # A plain save leaves the running services on the old values. Not said under `launch`,
+        # which restarts them, nor with a rebuild: the new image's containers read them.
+        lines.append(
+            f"the {' and '.join(SERVICE_NAMES[s] for s in changed)} settings changed and the "
+            f"running services keep the old ones: restart them, {restart_command(changed)}"
         )
     old_credentials = previous.get("credentials", {})
     for name, digest in current["credentials"].items():

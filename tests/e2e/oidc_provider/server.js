@@ -10,12 +10,16 @@
 //             ("internal URL"): requests there are answered as if they came through the issuer's
 //             host, so discovery still announces the public URLs, as a provider behind a proxy
 //             with a fixed hostname does
-//   clients   [{client_id, client_secret, redirect_uris}], confidential, authorization code
+//   clients   [{client_id, client_secret, redirect_uris}], confidential, authorization code;
+//             optional token_endpoint_auth_method (oidc-provider's default client_secret_basic:
+//             the client must authenticate that way) and post_logout_redirect_uris
 //   accounts  {login: {sub, preferred_username, name, email, email_verified}}
 // Optional, to break things on purpose:
 //   announce_issuer          the provider believes it is this issuer: discovery announces it and
 //                            the id_tokens carry it as `iss`, while it still listens on `issuer`
 //   jwks_unavailable         the JWKS path answers 503
+//   client_auth_methods      the token endpoint authentication methods the provider supports
+//                            (discovery's token_endpoint_auth_methods_supported)
 //   server_endpoints_internal_only
 //                            token, userinfo and JWKS answer 421 on the issuer's own listener, so
 //                            a relying party that does not use the internal URL for them fails
@@ -57,7 +61,12 @@ const provider = new Provider(config.announce_issuer || config.issuer, {
     redirect_uris: client.redirect_uris,
     grant_types: ['authorization_code'],
     response_types: ['code'],
+    ...(client.token_endpoint_auth_method
+      ? { token_endpoint_auth_method: client.token_endpoint_auth_method } : {}),
+    ...(client.post_logout_redirect_uris
+      ? { post_logout_redirect_uris: client.post_logout_redirect_uris } : {}),
   })),
+  ...(config.client_auth_methods ? { clientAuthMethods: config.client_auth_methods } : {}),
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   claims: {

@@ -20,7 +20,7 @@ class Registry:
             response = running_pipeline["kwargs"].get("response") or {}
             provider = SAMLProviderConfig.current(response.get("idp_name"))
         else:
-            provider = OAuth2ProviderConfig.current(site.id, backend)
+            provider = OAuth2ProviderConfig.current(backend)
         if provider.pk is None or not provider.enabled or provider.site_id != site.id:
             return None
         return provider

@@ -10,11 +10,12 @@ STANDIN = "tests.edx_standin.third_party_auth.pipeline"
 
 def apply_settings(django_settings: Any) -> None:
     """edx-platform's SOCIAL_AUTH_PIPELINE, in its order. The steps that concern registration
-    pages, cookies and analytics (set_pipeline_timeout, ensure_user_information,
-    user_details_force_sync, set_id_verification_status, set_logged_in_cookies,
-    login_analytics, ensure_redirect_url_is_safe) link no account and are left out; edx's
-    get_username is social-core's with edx's username rules, and its registration stores the
-    profile's full name (save_profile_name)."""
+    pages, cookies and analytics (set_pipeline_timeout, user_details_force_sync,
+    set_id_verification_status, set_logged_in_cookies, login_analytics,
+    ensure_redirect_url_is_safe) link no account and are left out; edx's get_username is
+    social-core's with edx's username rules; of ensure_user_information, the partial pipeline
+    kept in the session for the logout view (keep_running_pipeline); its registration stores
+    the profile's full name (save_profile_name)."""
     django_settings.FIELDS_STORED_IN_SESSION = ["auth_entry", "next"]
     django_settings.SOCIAL_AUTH_PIPELINE = [
         f"{STANDIN}.parse_query_params",
@@ -26,6 +27,7 @@ def apply_settings(django_settings: Any) -> None:
         f"{STANDIN}.associate_by_email_if_saml",
         f"{STANDIN}.associate_by_email_if_oauth",
         "social_core.pipeline.user.get_username",
+        "tests.e2e.openedx_pipeline.keep_running_pipeline",
         "social_core.pipeline.user.create_user",
         "social_core.pipeline.social_auth.associate_user",
         "social_core.pipeline.social_auth.load_extra_data",

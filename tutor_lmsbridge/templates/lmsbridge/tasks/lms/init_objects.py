@@ -14,6 +14,8 @@
 # This file is included verbatim into a Jinja template: it must not contain Jinja markers.
 
 import json
+import urllib.parse
+import urllib.request
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -228,6 +230,57 @@ def ensure_history_row(
         report.line(kind, name, "updated", changed)
 
 
+# The other_settings entry edx-platform's LogoutView reads (through get_setting) as the
+# provider's logout URL (third_party_auth/pipeline.py get_idp_logout_url_from_running_pipeline).
+LOGOUT_URL_SETTING = "logout_url"
+DISCOVERY_TIMEOUT = 10  # seconds
+
+
+def end_session_url(logout: dict[str, str], report: Report, name: str) -> str | None:
+    """An OpenID Provider's RP-initiated logout URL: its discovery document's
+    end_session_endpoint (read where the LMS reads discovery), with the client id and, as
+    edx-platform's TPA_AUTOMATIC_LOGOUT_ENABLED asks, a way back to the LMS's own /logout
+    (which then logs out of the other services). None when it cannot be read now."""
+    try:
+        with urllib.request.urlopen(logout["discovery"], timeout=DISCOVERY_TIMEOUT) as answer:  # noqa: S310 (the plan's http(s) URL)
+            document = json.load(answer)
+    except (OSError, ValueError) as exc:
+        print(
+            f"{report.prefix}provider {name}: logout at the provider: discovery "
+            f"{logout['discovery']} unreadable ({exc}); kept as it was, run the init job again"
+        )
+        return None
+    endpoint = document.get("end_session_endpoint") if isinstance(document, dict) else None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        print(
+            f"{report.prefix}provider {name}: logout at the provider: the provider announces no "
+            "end_session_endpoint, so logout stays local (set LOGOUT_URL to its logout page)"
+        )
+        return ""
+    query = urllib.parse.urlencode(
+        {
+            "client_id": logout["client_id"],
+            "post_logout_redirect_uri": settings.LMS_ROOT_URL.rstrip("/") + "/logout",
+        }
+    )
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+
+
+def provider_other_settings(spec: dict[str, Any], current: Any, report: Report) -> dict[str, Any]:
+    """The row's other_settings: the plan's, plus the logout URL (LOGOUT=provider)."""
+    other_settings = dict(spec["other_settings"])
+    logout = spec.get("logout")
+    if not logout:
+        return other_settings
+    url = logout.get("url") or end_session_url(logout, report, spec["provider_id"])
+    if url is None and current is not None:
+        # Discovery unreadable now: keep the URL the current row has, if any.
+        url = (load_json(current.other_settings) or {}).get(LOGOUT_URL_SETTING)
+    if url:
+        other_settings[LOGOUT_URL_SETTING] = url
+    return other_settings
+
+
 def ensure_provider(spec: dict[str, Any], provider_model: Any, site: Any, report: Report) -> None:
     desired = dict(spec["fields"])
     desired.update({"site_id": site.pk, "backend_name": spec["backend_name"], "secret": ""})
@@ -238,7 +291,7 @@ def ensure_provider(spec: dict[str, Any], provider_model: Any, site: Any, report
         provider_model,
         current,
         desired,
-        spec["other_settings"],
+        provider_other_settings(spec, current, report),
         report,
     )
 
