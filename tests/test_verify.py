@@ -996,6 +996,18 @@ SAML_BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
         ["WARNING SAML metadata saml-shib: expires on ", f" (in 3 days); {PULL_FIX}"],
     ),
     (
+        "saml-metadata-expires-in-1-day",
+        metadata_of(SHIB_ENTITY, expires_in=1),
+        0,
+        ["WARNING SAML metadata saml-shib: expires on ", f" (in 1 day); {PULL_FIX}"],
+    ),
+    (
+        "saml-metadata-expires-within-hours",
+        metadata_of(SHIB_ENTITY, expires_in=0.2),
+        0,
+        ["WARNING SAML metadata saml-shib: expires on ", f" (in less than a day); {PULL_FIX}"],
+    ),
+    (
         "saml-metadata-incomplete",
         metadata_of(SHIB_ENTITY, sso_url=""),
         4,

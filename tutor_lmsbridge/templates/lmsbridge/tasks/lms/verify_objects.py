@@ -38,6 +38,17 @@ VERIFY_ERRORS_EXIT = 4
 TOKEN_WARNING_DAYS = 30
 METADATA_WARNING_DAYS = 7
 DAY = timedelta(days=1)
+
+
+def in_days(left: timedelta) -> str:
+    """How long until an expiry, in whole days as people count them ("in 1 day"): rounded,
+    so that a token set to expire in 10 days is "in 10 days", not 9 and 23 hours."""
+    days = round(left / DAY)
+    if days < 1:
+        return "in less than a day"
+    return f"in {days} day{'s' if days > 1 else ''}"
+
+
 COMPANION_MIDDLEWARE_PACKAGE = "openedx_companion_auth."
 LOGIN_PATH_PREFIX = "/auth/login/"
 INIT_FIX = "run `tutor local|dev|k8s do lmsbridge-init`"
@@ -525,8 +536,7 @@ def check_saml_metadata(spec: dict[str, Any], findings: Findings) -> None:
     if newest.expires_at - now < METADATA_WARNING_DAYS * DAY:
         findings.warning(
             subject,
-            f"expires on {newest.expires_at.date()} (in "
-            f"{round((newest.expires_at - now) / DAY)} days)",
+            f"expires on {newest.expires_at.date()} ({in_days(newest.expires_at - now)})",
             fix,
         )
         return
@@ -666,8 +676,7 @@ def check_token(spec: dict[str, Any], findings: Findings) -> None:
     if token.expires - now < TOKEN_WARNING_DAYS * DAY:
         findings.warning(
             subject,
-            # Rounded: a token set to expire in 10 days is "in 10 days", not 9 and 23 hours.
-            f"expires on {token.expires.date()} (in {round((token.expires - now) / DAY)} days)",
+            f"expires on {token.expires.date()} ({in_days(token.expires - now)})",
             f"set {expiry_key} to a later date, `tutor config save`, then {INIT_FIX}",
         )
         return
