@@ -13,19 +13,26 @@ from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output import save_notices
 
 from .support.samples import MITXONLINE, PLATFORM
-from .support.tutor_helpers import run_tutor, set_args
+from .support.tutor_helpers import copy_root, run_tutor, set_args
 
 APP = "LMSBRIDGE_MITXONLINE_"
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def saved_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A root with MITxOnline connected (client pending) and the seed saved."""
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
-    run_tutor(tmp_path, "config", "save")
+    path = tmp_path_factory.mktemp("input")
+    run_tutor(path, "plugins", "enable", "lmsbridge")
+    run_tutor(path, "config", "save")
     base = {k: v for k, v in MITXONLINE.items() if "CLIENT_" not in k}
-    run_tutor(tmp_path, "config", "save", *set_args(base))
-    return tmp_path
+    run_tutor(path, "config", "save", *set_args(base))
+    return path
+
+
+@pytest.fixture
+def root(saved_root: Path, tmp_path: Path) -> Path:
+    """Each test changes its own copy of the saved root."""
+    return copy_root(saved_root, tmp_path)
 
 
 def saved(root: Path) -> dict[str, Any]:

@@ -3,7 +3,6 @@ restart, paste), each once, and nothing when nothing changed."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from tutor_lmsbridge.core.keys import SP_KEY
 
 from .support.samples import MITXONLINE, OIDC, SHIB
-from .support.tutor_helpers import run_tutor, set_args
+from .support.tutor_helpers import copy_root, run_tutor, set_args
 
 RESTART = (
     "lmsbridge: the LMS settings changed and the running services keep the old ones: restart "
@@ -40,9 +39,7 @@ def saved_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def root(saved_root: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "root"
-    shutil.copytree(saved_root, copy)
-    return copy
+    return copy_root(saved_root, tmp_path)
 
 
 def test_nothing_changed_nothing_said(root: Path) -> None:

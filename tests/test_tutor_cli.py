@@ -9,7 +9,7 @@ import yaml
 
 from .support.edx_settings import load_lms_settings
 from .support.samples import MITXONLINE
-from .support.tutor_helpers import run_tutor, set_args
+from .support.tutor_helpers import copy_root, run_tutor, set_args
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -18,11 +18,17 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.fixture(scope="module")
+def saved_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli")
+    run_tutor(path, "plugins", "enable", "lmsbridge")
+    run_tutor(path, "config", "save", *set_args(MITXONLINE))
+    return path
+
+
 @pytest.fixture
-def configured_root(tmp_path: Path) -> Path:
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
-    run_tutor(tmp_path, "config", "save", *set_args(MITXONLINE))
-    return tmp_path
+def configured_root(saved_root: Path, tmp_path: Path) -> Path:
+    return copy_root(saved_root, tmp_path)
 
 
 def test_config_save_twice_is_byte_identical(configured_root: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -30,6 +31,15 @@ def run_tutor(root: Path, *args: str, check: bool = True) -> subprocess.Complete
     if check and result.returncode != 0:
         raise AssertionError(f"tutor {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def copy_root(saved: Path, tmp_path: Path) -> Path:
+    """A test's own copy of a root saved once per module: each `tutor plugins enable` and
+    `config save` renders Tutor's whole env (seconds of CPU), which a test that only changes
+    one key need not pay again. The copy has the saved root's config.yml, seed and env."""
+    copy = tmp_path / "root"
+    shutil.copytree(saved, copy)
+    return copy
 
 
 def load_plugin_in_process() -> None:
