@@ -6,6 +6,7 @@ exit status. Also a `tutor local do` whose docker runs the job's shell here."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -76,6 +77,12 @@ class Result:
         return [q for q in self.queries if q.split(" ", 1)[0] in WRITES]
 
 
+# The LMS settings rendered for a configuration, by its JSON: a configuration's settings are
+# the same every time (secrets come from the seed), and many tests start from one of a few
+# configurations; rendering Tutor's whole env for each would cost a second of CPU per test.
+_RENDERED: dict[str, dict[str, Any]] = {}
+
+
 class Lms:
     """Runs a job's Python the way `tutor local do ...` does, for one configuration."""
 
@@ -90,11 +97,15 @@ class Lms:
     def configure(self, config: dict[str, Any]) -> None:
         from .edx_settings import load_lms_settings
 
-        root = self.tmp_path / f"root{len(list(self.tmp_path.iterdir()))}"
-        root.mkdir()
-        env = render_env(root, {**config, **SEED})
-        loaded = load_lms_settings(env, "production", root)
-        self.settings = {name: loaded[name] for name in LMS_SETTINGS if name in loaded}
+        key = json.dumps(config, sort_keys=True)
+        if key not in _RENDERED:
+            root = self.tmp_path / f"root{len(list(self.tmp_path.iterdir()))}"
+            root.mkdir()
+            env = render_env(root, {**config, **SEED})
+            loaded = load_lms_settings(env, "production", root)
+            _RENDERED[key] = {name: loaded[name] for name in LMS_SETTINGS if name in loaded}
+        # A copy: tests change the settings of their LMS (a backend removed, a setting off).
+        self.settings = copy.deepcopy(_RENDERED[key])
 
     def run(self, job: str) -> Result:
         from django.contrib.sites.models import Site
