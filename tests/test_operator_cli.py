@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tutor_lmsbridge.core.errors import ConfigError
 from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
 
-from .core.test_read_bridge import INVALID
+from .core.test_read_bridge import INVALID, bridge
 from .support.provider_server import closed_port_url, provider_server, silent_listener
 from .support.samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine
 from .support.tutor_helpers import run_tutor, set_args
@@ -316,31 +317,46 @@ def cases_for_set() -> list[tuple[dict[str, Any], str, str]]:
     return usable
 
 
-def test_set_refuses_at_least_twenty_invalid_configurations_writing_nothing(tmp_path: Path) -> None:
-    # The cases are complete configurations: start from a root with no LMSBRIDGE_* value.
-    root = tmp_path
-    run_tutor(root, "plugins", "enable", "lmsbridge")
-    run_tutor(root, "config", "save")
+@pytest.fixture(scope="module")
+def empty_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cases are complete configurations: a root with no LMSBRIDGE_* value (the seed
+    saved). Each refused `set` must leave it as it is, so the cases share it."""
+    path = tmp_path_factory.mktemp("empty")
+    run_tutor(path, "plugins", "enable", "lmsbridge")
+    run_tutor(path, "config", "save")
+    return path
+
+
+def test_at_least_twenty_invalid_configurations_each_with_its_own_message() -> None:
     cases = cases_for_set()
     assert len(cases) >= 20
-    config_before = (root / "config.yml").read_bytes()
-    production = root / "env/apps/openedx/settings/lms/production.py"
-    env_before = production.read_bytes()
+    # Each its own message (the one `set` prints, read here by the same reader).
     messages = set()
-    for overrides, key, words in cases:
-        result = run_tutor(root, "lmsbridge", "set", *set_args(overrides)[1::2], check=False)
-        assert result.returncode != 0, (key, result.stdout)
-        error = [
-            line for line in result.stderr.splitlines() if line.startswith("Error: lmsbridge:")
-        ]
-        assert len(error) == 1, result.stderr
-        assert key in error[0]
-        assert words in error[0]
-        assert "Fix: " in error[0]
-        messages.add(error[0])
-        assert (root / "config.yml").read_bytes() == config_before, key
-        assert production.read_bytes() == env_before, key
-    assert len(messages) == len(cases)  # each its own message
+    for overrides, _, _ in cases:
+        with pytest.raises(ConfigError) as caught:
+            bridge(**overrides)
+        messages.add(str(caught.value))
+    assert len(messages) == len(cases)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "words"), cases_for_set(), ids=[case[1] for case in cases_for_set()]
+)
+def test_set_refuses_an_invalid_configuration_writing_nothing(
+    empty_root: Path, overrides: dict[str, Any], key: str, words: str
+) -> None:
+    config_before = (empty_root / "config.yml").read_bytes()
+    production = empty_root / "env/apps/openedx/settings/lms/production.py"
+    env_before = production.read_bytes()
+    result = run_tutor(empty_root, "lmsbridge", "set", *set_args(overrides)[1::2], check=False)
+    assert result.returncode != 0, (key, result.stdout)
+    error = [line for line in result.stderr.splitlines() if line.startswith("Error: lmsbridge:")]
+    assert len(error) == 1, result.stderr
+    assert key in error[0]
+    assert words in error[0]
+    assert "Fix: " in error[0]
+    assert (empty_root / "config.yml").read_bytes() == config_before, key
+    assert production.read_bytes() == env_before, key
 
 
 def test_set_writes_a_valid_value_and_renders(root: Path) -> None:
