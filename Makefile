@@ -51,8 +51,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The generated tables of docs/: keys, trust defaults (from the key catalog) and messages
+# (from the plugin's source).
+DOC_TABLES := docs/configuration.rst docs/security.rst docs/troubleshooting.rst
 readme: setup
-	$(BIN)/python -m tutor_lmsbridge.output.key_tables README.rst
+	$(BIN)/python -m tutor_lmsbridge.output.key_tables $(DOC_TABLES)
 
 # `tutor config save` is measured with the `tutor` of $(BENCH_VENV): this plugin and, for
 # comparison, Tutor's own official plugins tutor-mfe and tutor-discovery at their Tutor 22
