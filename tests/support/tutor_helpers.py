@@ -27,14 +27,9 @@ def run_tutor(
 ) -> subprocess.CompletedProcess[str]:
     """``answers``: what is typed at Tutor's interactive questions (`launch` asks some)."""
     env = {**os.environ, "TUTOR_ROOT": str(root), "TUTOR_PLUGINS_ROOT": str(root / "yaml-plugins")}
+    # Not check=True: this function raises its own error, with Tutor's output.
     result = subprocess.run(
-        [TUTOR, *args],
-        env=env,
-        input=answers,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        [TUTOR, *args], env=env, input=answers, capture_output=True, text=True, timeout=60
     )
     if check and result.returncode != 0:
         raise AssertionError(f"tutor {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
