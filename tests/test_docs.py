@@ -27,16 +27,8 @@ from tutor_lmsbridge.output.key_tables import (
     tables,
 )
 
-from .support.samples import (
-    KEYCLOAK,
-    MITXONLINE,
-    MITXPRO,
-    OIDC,
-    PLATFORM,
-    RICHIE,
-    SHIB,
-    sp_private_key,
-)
+from .support import samples
+from .support.samples import PLATFORM
 
 PROJECT = Path(__file__).parent.parent
 README = (PROJECT / "README.rst").read_text()
@@ -174,14 +166,14 @@ def read_cell(cell: str, link_by_email: str) -> Any:
 # One sample app of each identity preset, as the readers see it (and the oidc one with each
 # link policy, since SKIP_EMAIL_VERIFICATION follows it).
 SECURITY_SAMPLES = [
-    (MITXONLINE, "mitxonline", "mitxonline"),
-    (MITXPRO, "mitxpro", "mitxpro"),
-    (OIDC, "sso", "oidc"),
-    ({**OIDC, "LMSBRIDGE_SSO_LINK_BY_EMAIL": "never"}, "sso", "oidc"),
-    ({**OIDC, "LMSBRIDGE_SSO_LINK_BY_EMAIL": "trusted"}, "sso", "oidc"),
-    (KEYCLOAK, "keycloak", "oauth2"),
-    ({**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_LINK_BY_EMAIL": "verified"}, "keycloak", "oauth2"),
-    ({**SHIB, "LMSBRIDGE_SP_PRIVATE_KEY": sp_private_key()}, "shib", "saml"),
+    (samples.MITXONLINE, "mitxonline", "mitxonline"),
+    (samples.MITXPRO, "mitxpro", "mitxpro"),
+    (samples.OIDC, "sso", "oidc"),
+    ({**samples.OIDC, "LMSBRIDGE_SSO_LINK_BY_EMAIL": "never"}, "sso", "oidc"),
+    ({**samples.OIDC, "LMSBRIDGE_SSO_LINK_BY_EMAIL": "trusted"}, "sso", "oidc"),
+    (samples.KEYCLOAK, "keycloak", "oauth2"),
+    ({**samples.KEYCLOAK, "LMSBRIDGE_KEYCLOAK_LINK_BY_EMAIL": "verified"}, "keycloak", "oauth2"),
+    ({**samples.SHIB, "LMSBRIDGE_SP_PRIVATE_KEY": samples.sp_private_key()}, "shib", "saml"),
 ]
 
 
@@ -212,5 +204,5 @@ def test_every_preset_has_a_security_row() -> None:
     assert list(rows) == [preset.name for preset in BUILTIN_PRESETS]
     assert rows["richie"][0] == "-"  # no identity comes in
     assert "API_KEY" in rows["richie"][-1]
-    (catalog,) = read_bridge({**PLATFORM, **RICHIE}).apps
+    (catalog,) = read_bridge({**PLATFORM, **samples.RICHIE}).apps
     assert catalog.provider is None
