@@ -39,9 +39,11 @@ $(PEERS): tests/e2e/oidc_provider/package-lock.json
 
 # One worker per core (`make test WORKERS=0` runs in one process); the e2e tests run one after
 # the other on a single worker, the rest spread over the others.
+# PYTEST_ARGS adds pytest options (`make test PYTEST_ARGS=--durations=25`).
 WORKERS ?= auto
+PYTEST_ARGS ?=
 test: setup peers
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The pure core, in seconds: no Tutor, no Django, no servers.
 test-fast: setup
@@ -51,8 +53,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The generated tables of docs/: keys, trust defaults (from the key catalog) and messages
+# (from the plugin's source).
+DOC_TABLES := docs/configuration.rst docs/security.rst docs/troubleshooting.rst
 readme: setup
-	$(BIN)/python -m tutor_lmsbridge.output.key_tables README.rst
+	$(BIN)/python -m tutor_lmsbridge.output.key_tables $(DOC_TABLES)
 
 # `tutor config save` is measured with the `tutor` of $(BENCH_VENV): this plugin and, for
 # comparison, Tutor's own official plugins tutor-mfe and tutor-discovery at their Tutor 22

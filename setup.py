@@ -74,6 +74,8 @@ setup(
             "Django>=5.2,<5.3",
             "packaging",
             "docutils",
+            # tests/test_docs.py renders the README as PyPI does.
+            "readme-renderer",
             "django-oauth-toolkit==1.7.1",
             "oauthlib>=3.1,<4",
             "django-config-models==2.9.0",

@@ -1,5 +1,6 @@
-"""The README's OpenID Connect recipes work as written: each is run through the real `tutor
-lmsbridge set`, then passes `check`, and `credentials` prints what the provider registers."""
+"""The OpenID Connect recipes of docs/recipes.rst work as written: each is run through the
+real `tutor lmsbridge set`, then passes `check`, and `credentials` prints what the provider
+registers."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from .support.readme_recipes import apply_recipe
-from .support.readme_recipes import recipes as readme_recipes
+from .support.doc_commands import apply_recipe
+from .support.doc_commands import recipes as doc_recipes
 
 
 def recipes() -> dict[str, list[str]]:
-    return readme_recipes("oidc")
+    return doc_recipes("oidc")
 
 
-def test_the_readme_has_the_five_recipes() -> None:
+def test_the_recipes_page_has_the_five_recipes() -> None:
     assert sorted(recipes()) == ["auth0", "entra", "google", "okta", "staffsso"]
 
 
@@ -34,7 +35,7 @@ def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
     ).exists()
 
 
-# What each provider's documentation says it sends (the README says it beside each recipe).
+# What each provider's documentation says it sends (docs/recipes.rst says it beside each recipe).
 SENDS_EMAIL_VERIFIED = {"staffsso": True, "okta": True, "google": True, "auth0": True}
 
 

@@ -1,6 +1,6 @@
-"""The README's SAML recipes work as written: each is run through the real `tutor lmsbridge
-set`, then passes `check`, renders the SAML backend and the SP key into the LMS settings, and
-`credentials` prints what the IdP's admin registers."""
+"""The SAML recipes of docs/recipes.rst work as written: each is run through the real `tutor
+lmsbridge set`, then passes `check`, renders the SAML backend and the SP key into the LMS
+settings, and `credentials` prints what the IdP's admin registers."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import pytest
 
 from tutor_lmsbridge.core.pipeline import plan_for
 
-from .support.readme_recipes import apply_recipe
-from .support.readme_recipes import recipes as readme_recipes
+from .support.doc_commands import apply_recipe
+from .support.doc_commands import recipes as doc_recipes
 from .support.samples import PLATFORM
 
 
 def recipes() -> dict[str, list[str]]:
-    return readme_recipes("saml")
+    return doc_recipes("saml")
 
 
-def test_the_readme_has_the_three_recipes() -> None:
+def test_the_recipes_page_has_the_three_recipes() -> None:
     assert sorted(recipes()) == ["adfs", "entra", "shib"]
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from .support.edx_settings import load_lms_settings
 from .support.samples import MITXONLINE
-from .support.tutor_helpers import copy_root, run_tutor, set_args
+from .support.tutor_helpers import copy_root, fake_tools, run_tutor, set_args
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -127,36 +127,6 @@ def test_do_command_and_init_task_are_registered(configured_root: Path) -> None:
     assert "lmsbridge-sync-courses" in listed
     sync = run_tutor(configured_root, "k8s", "do", "lmsbridge-sync-courses", "--help").stdout
     assert "Send every course run to the connected catalogs" in sync
-
-
-FAKE_TOOL = """#!{python}
-import json, os, shutil, sys
-args = sys.argv[1:]
-with open({log!r}, "a") as log:
-    log.write(json.dumps(args) + "\\n")
-if args[-3:] == ["ls", "--format", "json"]:  # docker compose ls
-    print("[]")
-if args[:1] == ["kustomize"]:  # kubectl kustomize: the Job definitions Tutor rendered
-    print(open(os.path.join(args[1], "k8s", "jobs.yml")).read())
-if args[:2] == ["apply", "-f"]:
-    shutil.copy(args[2], {applied!r})
-if "run" in args and os.environ.get("FAKE_JOB_FAILS"):  # the job's container fails
-    sys.exit(1)
-"""
-
-
-def fake_tools(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """Fake `docker` and `kubectl` on PATH that record how Tutor calls them."""
-    import sys
-
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log, applied = tmp_path / "calls.log", tmp_path / "applied-job.yml"
-    for tool in ("docker", "kubectl"):
-        path = bin_dir / tool
-        path.write_text(FAKE_TOOL.format(python=sys.executable, log=str(log), applied=str(applied)))
-        path.chmod(0o755)
-    return bin_dir, log, applied
 
 
 def secrets_of(root: Path) -> list[str]:

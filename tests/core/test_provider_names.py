@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tutor_lmsbridge.core.provider_names import NAME_LENGTH, provider_name
 from tutor_lmsbridge.core.read_bridge import read_bridge
+from tutor_lmsbridge.core.url_values import parse_base_url
 
 from ..support.samples import KEYCLOAK, OIDC, PLATFORM
 
@@ -55,3 +57,15 @@ def test_other_presets_keep_their_title() -> None:
     bridge = read_bridge({**PLATFORM, **KEYCLOAK})
     assert bridge.apps[0].provider is not None
     assert bridge.apps[0].provider.title == "Single sign-on"
+
+
+def test_provider_name_reads_the_issuer_alone() -> None:
+    def named(url: str) -> str:
+        return provider_name(parse_base_url("KEY", url), "fallback")
+
+    assert provider_name(None, "fallback") == "fallback"
+    assert named("https://login.microsoftonline.us/tenant/v2.0") == "Microsoft"
+    assert named("https://gitlab.com") == "GitLab"
+    assert named("https://id.example.com/realms/%20") == "fallback"  # a blank realm
+    assert named("https://id.example.com/realms/a%0Ab") == "fallback"  # not printable
+    assert named("https://id.example.com/realms/" + "x" * 99) == "x" * NAME_LENGTH

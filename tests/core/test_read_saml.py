@@ -11,9 +11,11 @@ import pytest
 from tutor_lmsbridge.core.errors import ConfigError
 from tutor_lmsbridge.core.plan import build_plan
 from tutor_lmsbridge.core.read_bridge import read_bridge
+from tutor_lmsbridge.core.read_saml import check_unique_saml, read_saml_provider
 from tutor_lmsbridge.core.saml_values import sp_key_pair
 
 from ..support.samples import ADFS, OIDC, PLATFORM, SHIB, combine, saml_metadata, sp_private_key
+from .app_values import app_values
 
 EPPN = "urn:oid:1.3.6.1.4.1.5923.1.1.1.6"
 
@@ -350,3 +352,44 @@ def test_an_app_named_saml_is_the_preset() -> None:
         "LMSBRIDGE_SAML_ENTITY_ID": "https://idp.example.edu/idp/shibboleth",
     }
     assert bridge(**config).apps[0].preset.name == "saml"
+
+
+def test_read_saml_provider_from_a_metadata_url() -> None:
+    warnings: list[tuple[str, str]] = []
+    provider, browser_url = read_saml_provider(app_values(SHIB, "shib"), warnings)
+    assert warnings == []
+    assert str(browser_url) == "https://idp.example.edu/idp/shibboleth"
+    assert provider.saml is not None
+    assert provider.saml.metadata_url == "https://idp.example.edu/idp/shibboleth"
+    assert provider.saml.metadata_xml == ""
+    assert (provider.client_id, provider.client_secret) == ("", "")
+    assert provider.link_by_email == "never"
+    plain = {**SHIB, "LMSBRIDGE_SHIB_URL": "http://idp.example.edu/idp/shibboleth"}
+    read_saml_provider(app_values(plain, "shib"), warnings)
+    assert [key for key, _ in warnings] == ["LMSBRIDGE_SHIB_URL"]
+
+
+def test_read_saml_provider_from_inline_metadata() -> None:
+    provider, browser_url = read_saml_provider(app_values(ADFS, "adfs"), [])
+    assert str(browser_url) == "https://adfs.example.com/adfs/ls"
+    assert provider.saml is not None
+    assert provider.saml.metadata_url == ""
+    with pytest.raises(ConfigError) as refused:
+        read_saml_provider(
+            app_values({**ADFS, "LMSBRIDGE_ADFS_URL": "https://x.example"}, "adfs"), []
+        )
+    assert refused.value.key == "LMSBRIDGE_ADFS_METADATA"
+
+
+def test_two_apps_cannot_be_one_idp() -> None:
+    twin = {k.replace("_SHIB_", "_TWIN_"): v for k, v in SHIB.items() if k != "LMSBRIDGE_APPS"}
+    config = {
+        **PLATFORM,
+        **combine(SHIB, {"LMSBRIDGE_APPS": ["twin"], **twin}),
+        "LMSBRIDGE_SP_PRIVATE_KEY": sp_private_key(),
+    }
+    with pytest.raises(ConfigError) as refused:
+        read_bridge(config)
+    assert refused.value.key == "LMSBRIDGE_TWIN_ENTITY_ID"
+    shib_only = {**PLATFORM, **SHIB, "LMSBRIDGE_SP_PRIVATE_KEY": sp_private_key()}
+    check_unique_saml(read_bridge(shib_only).apps)  # one IdP: nothing to say

@@ -23,10 +23,14 @@ def set_args(settings: Mapping[str, Any]) -> list[str]:
     return args
 
 
-def run_tutor(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_tutor(
+    root: Path, *args: str, check: bool = True, answers: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``answers``: what is typed at Tutor's interactive questions (`launch` asks some)."""
     env = {**os.environ, "TUTOR_ROOT": str(root), "TUTOR_PLUGINS_ROOT": str(root / "yaml-plugins")}
+    # Not check=True: this function raises its own error, with Tutor's output.
     result = subprocess.run(
-        [TUTOR, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+        [TUTOR, *args], env=env, input=answers, capture_output=True, text=True, timeout=60
     )
     if check and result.returncode != 0:
         raise AssertionError(f"tutor {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -40,6 +44,34 @@ def copy_root(saved: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "root"
     shutil.copytree(saved, copy)
     return copy
+
+
+FAKE_TOOL = """#!{python}
+import json, os, shutil, sys
+args = sys.argv[1:]
+with open({log!r}, "a") as log:
+    log.write(json.dumps(args) + "\\n")
+if args[-3:] == ["ls", "--format", "json"]:  # docker compose ls
+    print("[]")
+if args[:1] == ["kustomize"]:  # kubectl kustomize: the Job definitions Tutor rendered
+    print(open(os.path.join(args[1], "k8s", "jobs.yml")).read())
+if args[:2] == ["apply", "-f"]:
+    shutil.copy(args[2], {applied!r})
+if "run" in args and os.environ.get("FAKE_JOB_FAILS"):  # the job's container fails
+    sys.exit(1)
+"""
+
+
+def fake_tools(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Fake `docker` and `kubectl` on PATH that record how Tutor calls them."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log, applied = tmp_path / "calls.log", tmp_path / "applied-job.yml"
+    for tool in ("docker", "kubectl"):
+        path = bin_dir / tool
+        path.write_text(FAKE_TOOL.format(python=sys.executable, log=str(log), applied=str(applied)))
+        path.chmod(0o755)
+    return bin_dir, log, applied
 
 
 def load_plugin_in_process() -> None:

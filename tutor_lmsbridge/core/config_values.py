@@ -112,7 +112,7 @@ class ConfigValues:
                         ConfigError(
                             name,
                             f"the {preset.name} preset does not use {setting}",
-                            "remove it (see the README's per-app key table)",
+                            "remove it (see the per-app key table of docs/configuration.rst)",
                             "",
                         )
                     )
@@ -176,7 +176,9 @@ def _unknown(name: str, candidates: list[str]) -> ConfigError:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
     if close:
         return ConfigError(name, f"no such key (did you mean {close[0]}?)", "rename it", None)
-    return ConfigError(name, "no such key", "check the README's key tables, or remove it", "")
+    return ConfigError(
+        name, "no such key", "check the key tables of docs/configuration.rst, or remove it", ""
+    )
 
 
 class GlobalView:

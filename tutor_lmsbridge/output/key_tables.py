@@ -1,24 +1,29 @@
-"""The README's key tables, generated from the key catalog.
+"""The docs' generated tables: the key tables (docs/configuration.rst) and the trust defaults
+(docs/security.rst) from the key catalog, the message tables (docs/troubleshooting.rst) from the
+plugin's source.
 
-``python -m tutor_lmsbridge.output.key_tables README.rst`` rewrites the part of the README
-between the two markers; a test fails when the README and the catalog disagree, either way.
+``python -m tutor_lmsbridge.output.key_tables FILE...`` (``make readme``) rewrites, in each
+file, the part between each pair of markers it holds; a test fails when a page and the code
+disagree, either way.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from ..core.connected_apps import Platform
 from ..core.keys import APP_BY_SETTING, APP_KEYS, GLOBAL_KEYS, Derived, Key, Required
 from ..core.presets import BUILTIN_PRESETS, LINK_POLICIES, PROVIDER_FLAGS, Preset
+from . import message_tables
 
 BEGIN = ".. key tables: generated from tutor_lmsbridge/core/keys.py by `make readme`"
 END = ".. end of the key tables"
 SECURITY_BEGIN = ".. security table: generated from tutor_lmsbridge/core/keys.py by `make readme`"
 SECURITY_END = ".. end of the security table"
-# The README's "Security" table: what the operator of each built-in preset must decide (the
+# docs/security.rst's table: what the operator of each built-in preset must decide (the
 # defaults beside it come from the catalog).
 DECISIONS = {
     "mitxonline": "``trusted`` while MITx Online confirms every email at registration (it does "
@@ -131,19 +136,30 @@ def security_table() -> str:
     return "\n".join(lines)
 
 
+def generated() -> list[tuple[str, str, Callable[[], str]]]:
+    """Each generated part: its first and last marker lines, and what it is made of."""
+    return [
+        (BEGIN, END, tables),
+        (SECURITY_BEGIN, SECURITY_END, security_table),
+        (message_tables.BEGIN, message_tables.END, message_tables.tables),
+    ]
+
+
 def replace_in(text: str) -> str:
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    text = text[:start] + tables() + text[end:]
-    start, end = text.index(SECURITY_BEGIN), text.index(SECURITY_END) + len(SECURITY_END)
-    return text[:start] + security_table() + text[end:]
+    """``text`` with each generated part it holds made anew."""
+    for begin, end_marker, make in generated():
+        if begin in text:
+            start, end = text.index(begin), text.index(end_marker) + len(end_marker)
+            text = text[:start] + make() + text[end:]
+    return text
 
 
 def main(argv: list[str]) -> Any:
-    path = argv[1]
-    with open(path, encoding="utf-8") as readme:
-        text = readme.read()
-    with open(path, "w", encoding="utf-8") as readme:
-        readme.write(replace_in(text))
+    for path in argv[1:]:
+        with open(path, encoding="utf-8") as page:
+            text = page.read()
+        with open(path, "w", encoding="utf-8") as page:
+            page.write(replace_in(text))
 
 
 if __name__ == "__main__":
