@@ -14,9 +14,12 @@ from tutor_lmsbridge.core.read_bridge import read_bridge
 from tutor_lmsbridge.output.key_tables import (
     BEGIN,
     END,
+    PRESETS_BEGIN,
+    PRESETS_END,
     SECURITY_BEGIN,
     SECURITY_END,
     SECURITY_SETTINGS,
+    preset_table,
     security_table,
     tables,
 )
@@ -41,6 +44,15 @@ def readme_tables() -> str:
 
 def test_readme_key_tables_are_generated_from_the_catalog() -> None:
     assert readme_tables() == tables(), "run `make readme`"
+
+
+def test_readme_preset_table_is_generated_from_the_presets() -> None:
+    block = README[README.index(PRESETS_BEGIN) : README.index(PRESETS_END) + len(PRESETS_END)]
+    assert block == preset_table(), "run `make readme`"
+    from tutor_lmsbridge.core.presets import BUILTIN_PRESETS
+
+    rows = re.findall(r"^   \* - ``([a-z0-9]+)``$", block, re.MULTILINE)
+    assert rows == [preset.name for preset in BUILTIN_PRESETS]
 
 
 def test_every_key_in_the_readme_tables_is_in_the_catalog_and_back() -> None:

@@ -88,11 +88,14 @@ class Lms:
         self.settings: dict[str, Any] = {}
 
     def configure(self, config: dict[str, Any]) -> None:
-        from .edx_settings import load_lms_settings
-
         root = self.tmp_path / f"root{len(list(self.tmp_path.iterdir()))}"
         root.mkdir()
-        env = render_env(root, {**config, **SEED})
+        self.load(render_env(root, {**config, **SEED}), root)
+
+    def load(self, env: Path, root: Path) -> None:
+        """Take the settings from an env already rendered (e.g. by the `tutor` command)."""
+        from .edx_settings import load_lms_settings
+
         loaded = load_lms_settings(env, "production", root)
         self.settings = {name: loaded[name] for name in LMS_SETTINGS if name in loaded}
 

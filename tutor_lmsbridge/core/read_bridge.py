@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 from .config_values import AppValues, ConfigValues
 from .connected_apps import Bridge, ConnectedApp, Platform
 from .errors import Collector, ConfigError, show_value
 from .keys import APP_BY_SETTING, GLOBAL_BY_SETTING, RESERVED_APP_NAMES
-from .presets import PRESETS, Preset
+from .presets import HANDOVER_NAMES, PRESETS, Preset
 from .read_catalog import check_catalogs, read_catalog
 from .read_client import read_client
 from .read_provider import check_unique_backends, read_provider
@@ -38,10 +38,12 @@ def read_bridge(
     config: Mapping[str, Any],
     presets: Mapping[str, Preset] = PRESETS,
     today: datetime.date | None = None,
+    handovers: Collection[str] = HANDOVER_NAMES,
 ) -> Bridge:
     """Build the Bridge from a Tutor configuration, or raise ConfigError: a ConfigErrors
     naming every invalid key when there are several, so that one run shows them all.
-    ``today``: the date expiries are judged against (today's by default)."""
+    ``today``: the date expiries are judged against (today's by default); ``handovers``: the
+    handover profiles the presets may name."""
     values = ConfigValues(config)
     platform = _read_platform(values)  # every URL default needs it: nothing else is judged
     errors = Collector()
@@ -49,7 +51,7 @@ def read_bridge(
     names: tuple[str, ...] = _attempt(errors, _read_app_names, values) or ()
     chosen: dict[str, Preset] = {}
     for name in names:
-        preset = _attempt(errors, _read_preset, values, presets, name)
+        preset = _attempt(errors, _read_preset, values, presets, name, handovers)
         if preset is not None:
             chosen[name] = preset
     # Before any value: a typo or a key the preset does not use is the first thing to fix.
@@ -198,7 +200,9 @@ def _read_app_names(values: ConfigValues) -> tuple[str, ...]:
     return names
 
 
-def _read_preset(values: ConfigValues, presets: Mapping[str, Preset], name: str) -> Preset:
+def _read_preset(
+    values: ConfigValues, presets: Mapping[str, Preset], name: str, handovers: Collection[str]
+) -> Preset:
     # The PRESET key is read before the preset is known: its default is the app's name.
     spec = APP_BY_SETTING["PRESET"]
     key = spec.name(name)
@@ -213,7 +217,15 @@ def _read_preset(values: ConfigValues, presets: Mapping[str, Preset], name: str)
             else f"app {show_value(name)} is not a preset name, so it needs a preset"
         )
         raise ConfigError(key, f"{problem}: use one of {', '.join(presets)}", "", "oidc")
-    return presets[choice]
+    preset = presets[choice]
+    if preset.handover_profile not in handovers:
+        raise ConfigError(
+            key,
+            f"the {preset.name} preset hands over through {show_value(preset.handover_profile)}, "
+            "which no plugin provides",
+            "enable the plugin that adds it",
+        )
+    return preset
 
 
 def _read_app(

@@ -1,7 +1,7 @@
-"""The README's key tables, generated from the key catalog.
+"""The README's key and preset tables, generated from the key catalog and the presets.
 
-``python -m tutor_lmsbridge.output.key_tables README.rst`` rewrites the part of the README
-between the two markers; a test fails when the README and the catalog disagree, either way.
+``python -m tutor_lmsbridge.output.key_tables README.rst`` rewrites the parts of the README
+between each pair of markers; a test fails when the README and the code disagree, either way.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ DECISIONS = {
     "client": "nothing: the app logs in with Open edX; no identity comes in",
 }
 SECURITY_SETTINGS = ("LINK_BY_EMAIL", *(flag.upper() for flag in PROVIDER_FLAGS))
+PRESETS_BEGIN = ".. preset table: generated from tutor_lmsbridge/core/presets.py by `make readme`"
+PRESETS_END = ".. end of the preset table"
 
 
 def _default(key: Key) -> str:
@@ -131,11 +133,67 @@ def security_table() -> str:
     return "\n".join(lines)
 
 
+def _directions(preset: Preset) -> str:
+    parts = []
+    if preset.identity_provider:
+        parts.append("login into Open edX")
+    if preset.api_client:
+        parts.append("API client" + (" (service token)" if preset.service_token else ""))
+    elif preset.optional_client:
+        parts.append("API client with ``OAUTH2_CLIENT: true``")
+    if preset.catalog:
+        parts.append("catalog (CORS, cross-domain CSRF, course-run sync)")
+    if preset.login_redirect:
+        parts.append("anonymous learners redirected to it")
+    if preset.login_button:
+        parts.append("login button")
+    return "; ".join(parts)
+
+
+def _login(preset: Preset) -> str:
+    if not preset.identity_provider:
+        return "-"
+    backends = " or ".join(f"``{name}``" for name in preset.backends)
+    return f"``{preset.protocol}``" + (f" ({backends})" if backends else "")
+
+
+def preset_table() -> str:
+    """Per built-in preset: its directions, login protocol, redirect URIs, handover profile."""
+    rows = [
+        [
+            f"``{preset.name}``",
+            _directions(preset),
+            _login(preset),
+            " ".join(f"``<URL>{path}``" for path in preset.redirect_paths) or "-",
+            f"``{preset.handover_profile}``",
+            preset.doc,
+        ]
+        for preset in BUILTIN_PRESETS
+    ]
+    header = ["preset", "directions", "login protocol", "redirect URIs", "handover", "what"]
+    lines = [
+        PRESETS_BEGIN,
+        "",
+        *_table("Presets", header, rows, "10 22 14 18 12 24"),
+        "",
+        PRESETS_END,
+    ]
+    return "\n".join(lines)
+
+
+# Each generated block of the README, between its markers.
+BLOCKS = (
+    (BEGIN, END, tables),
+    (SECURITY_BEGIN, SECURITY_END, security_table),
+    (PRESETS_BEGIN, PRESETS_END, preset_table),
+)
+
+
 def replace_in(text: str) -> str:
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    text = text[:start] + tables() + text[end:]
-    start, end = text.index(SECURITY_BEGIN), text.index(SECURITY_END) + len(SECURITY_END)
-    return text[:start] + security_table() + text[end:]
+    for begin, end_marker, generate in BLOCKS:
+        start, end = text.index(begin), text.index(end_marker) + len(end_marker)
+        text = text[:start] + generate() + text[end:]
+    return text
 
 
 def main(argv: list[str]) -> Any:

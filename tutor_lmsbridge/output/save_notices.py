@@ -12,9 +12,11 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..core.plan import Plan
+from .handovers import HANDOVERS, Handover
 from .reports import credential_items, provider_redirect_uri, provider_registration
 
 SERVICE_NAMES = {"lms": "LMS", "cms": "Studio"}
@@ -25,10 +27,13 @@ def _digest(seed: str, value: Any) -> str:
     return hmac.new(seed.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def fingerprints(plan: Plan, seed: str) -> dict[str, Any]:
+def fingerprints(
+    plan: Plan, seed: str, handovers: Mapping[str, Handover] = HANDOVERS
+) -> dict[str, Any]:
     apps = {}
     for app in plan.bridge.apps:
-        items = credential_items(plan, app, dev=False)
+        # What the app's handover profile gives it: a change means it needs its settings.
+        items = credential_items(plan, app, False, handovers)
         # The login client the app registers (None, None: the app made its own).
         handed: list[str | None] = [None, None]
         if app.provider is not None and app.provider.generated:
