@@ -93,20 +93,8 @@ PROVIDER_FLAGS = (
 # - "trusted": link (edx-platform's associate_by_email_if_oauth as is).
 LinkPolicy = Literal["never", "verified", "trusted"]
 LINK_POLICIES: tuple[LinkPolicy, ...] = ("never", "verified", "trusted")
-# The default by protocol. MITx Online and xPRO verify the email at registration (a
-# confirmation link) and are the operator's own apps. A generic OAuth2 backend says nothing
-# about verification. SAML: edx-platform's associate_by_email_if_saml links only enterprise
-# customers' learners (openedx-enterprise), so core edx never links a SAML login by email;
-# assertions carry no email_verified, so "verified" has no meaning there.
-LINK_DEFAULTS: dict[str, LinkPolicy] = {
-    "endpoints": "trusted",
-    "oidc": "verified",
-    "generic": "never",
-    "saml": "never",
-    "": "never",
-}
-
-#: How Open edX logs in through the app:
+#: How Open edX logs in through the app: one module each in tutor_lmsbridge/protocols/
+#: (registry: protocols.PROTOCOL_MODULES), which also holds each one's LINK_BY_EMAIL default.
 #: - "endpoints": one of the preset's backends, fed AUTHORIZATION_URL, ACCESS_TOKEN_URL and
 #:   API_ROOT (the MITx apps' ol-oauth2 / mitxpro-oauth2);
 #: - "generic": any python-social-auth OAuth2 backend class the operator names;

@@ -45,8 +45,8 @@ class HandoverContext:
     def provider_redirect_uri(self) -> str | None:
         """Where an OAuth2 identity provider sends the learner back (None: no such client)."""
         provider = self.app.provider
-        if provider is None or provider.saml is not None:
-            return None
+        if not isinstance(provider, IdentityProvider):
+            return None  # none, or a SAML IdP: it posts to tpa-saml's assertion consumer
         return f"{self.lms_url}/auth/complete/{provider.backend.name}/"
 
 
@@ -118,7 +118,7 @@ def _mitx_login_client(ctx: HandoverContext) -> dict[str, Any]:
     `configure_instance` line for its development setup, the admin values for production."""
     app, dev = ctx.app, ctx.dev
     provider = app.provider
-    if provider is None or not provider.generated:
+    if not isinstance(provider, IdentityProvider) or not provider.generated:
         return {}
     # configure_instance needs the Docker network's gateway on Linux (macOS: "macos", no
     # gateway); it only uses it for redirect URIs, so the command computes it in place.

@@ -17,6 +17,7 @@ from ..core.pipeline import plan_for
 from ..core.plan import MANAGED_MARKER, Plan
 from ..core.presets import HANDOVER_NAMES, PRESETS, Preset
 from ..core.records import Record
+from ..protocols import login_protocol, provider_protocol
 from .escaping import python_literal
 from .handovers import HANDOVERS, Handover, HandoverContext, handover_of
 from .masking import mask, secret_values
@@ -184,34 +185,12 @@ def provider_redirect_uri(plan: Plan, app: ConnectedApp, dev: bool) -> str | Non
 
 
 def provider_registration(plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
-    """What an OpenID Provider's admin registers for Open edX (the client itself), or a SAML
-    IdP's admin for Open edX as a service provider (never its private key)."""
-    lms = plan.bridge.platform.lms_url(dev)
-    sp = plan.bridge.saml_sp
-    if app.provider is not None and app.provider.saml is not None and sp is not None:
-        from ..core.saml_values import pem_certificate  # loaded for SAML apps only
-
-        return {
-            "sp_entity_id": sp.entity_id,
-            "sp_metadata_url": f"{lms}/auth/saml/metadata.xml",
-            "assertion_consumer_service_url": f"{lms}/auth/complete/tpa-saml/",
-            "assertion_consumer_service_binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
-            "login_url": f"{lms}{app.provider.login_path}",
-            "attributes": dict(app.provider.saml.attributes),
-            "sp_certificate_sha256": fingerprint(sp.certificate),
-            "sp_certificate": pem_certificate(sp.certificate),
-        }
-    if app.provider is None or app.preset.protocol != "oidc":
+    """What the identity provider's admin registers for Open edX, as the app's login
+    protocol says ({} for an app that logs nobody in, or when the redirect URI is all)."""
+    protocol = login_protocol(app.preset)
+    if protocol is None or app.provider is None:
         return {}
-    return {
-        "client_type": "confidential (client secret), authorization code flow",
-        "scopes": " ".join(app.provider.other_settings["SCOPE"]),
-        "redirect_uri": f"{lms}/auth/complete/{app.provider.backend.name}/",
-        # Where the provider may send the browser to log out of Open edX too (front-channel
-        # logout), or back after its own logout (post-logout redirect), where it has them.
-        "logout_url": f"{lms}/logout",
-        "initiate_login_uri": f"{lms}{app.provider.login_path}",
-    }
+    return protocol.registration(plan, app, dev)
 
 
 def credentials(
@@ -237,18 +216,8 @@ def credentials(
         if client:
             data["login_client"] = client
         return json.dumps(data, indent=2)
-    if registration and app.provider is not None and app.provider.saml is not None:
-        return saml_registration_text(app, registration)
     if registration:
-        return "\n".join(
-            [
-                f"# {app.provider.title if app.provider else app.name} ({app.name}): register "
-                "Open edX as a client at the OpenID Provider",
-                *(f"# {name.replace('_', ' ')}: {value}" for name, value in registration.items()),
-                f"# then set LMSBRIDGE_{app.name.upper()}_CLIENT_ID and _CLIENT_SECRET to the "
-                "client it creates",
-            ]
-        )
+        return "\n".join(provider_protocol(app.preset).registration_lines(app, registration))
     lines = [
         f"# {app.preset.title} ({app.name}): settings for its side, from tutor-contrib-lmsbridge"
     ]
@@ -270,27 +239,6 @@ def credentials(
             f"# The OAuth2 client {app.name} created for Open edX must allow this redirect URI:"
         )
         lines.append(f"#   {redirect_uri}")
-    return "\n".join(lines)
-
-
-def saml_registration_text(app: ConnectedApp, registration: dict[str, Any]) -> str:
-    """For the IdP's admin: Open edX as a service provider (SP metadata URL first: most IdPs
-    import it), then each value for those that are configured by hand."""
-    title = app.provider.title if app.provider is not None else app.name
-    attributes = registration["attributes"]
-    lines = [
-        f"# {title} ({app.name}): register Open edX as a SAML service provider at the IdP",
-        f"# SP entity id: {registration['sp_entity_id']}",
-        f"# SP metadata URL: {registration['sp_metadata_url']}",
-        f"# assertion consumer service URL (HTTP-POST): "
-        f"{registration['assertion_consumer_service_url']}",
-        f"# login URL (SP-initiated): {registration['login_url']}",
-        "# attributes to release: "
-        + ", ".join(f"{field[5:]} {name}" for field, name in attributes.items()),
-        f"# SP certificate (signing and encryption), SHA-256 "
-        f"{registration['sp_certificate_sha256']}:",
-        registration["sp_certificate"],
-    ]
     return "\n".join(lines)
 
 

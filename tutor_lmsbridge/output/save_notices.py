@@ -15,7 +15,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..core.connected_apps import IdentityProvider
 from ..core.plan import Plan
+from ..protocols import login_protocol
 from .handovers import HANDOVERS, Handover
 from .reports import credential_items, provider_redirect_uri, provider_registration
 
@@ -36,11 +38,13 @@ def fingerprints(
         items = credential_items(plan, app, False, handovers)
         # The login client the app registers (None, None: the app made its own).
         handed: list[str | None] = [None, None]
-        if app.provider is not None and app.provider.generated:
-            handed = [app.provider.client_id, app.provider.client_secret]
+        provider = app.provider
+        if isinstance(provider, IdentityProvider) and provider.generated:
+            handed = [provider.client_id, provider.client_secret]
         parts: list[Any] = [items, provider_redirect_uri(plan, app, dev=False), handed]
-        if app.provider is not None and app.provider.saml is not None:
-            # What the SAML IdP's admin registers (SP entity id, certificate...).
+        protocol = login_protocol(app.preset)
+        if provider is not None and protocol is not None and protocol.registration_fingerprinted:
+            # What the IdP's admin registers (a SAML SP entity id, certificate...).
             parts.append(provider_registration(plan, app, dev=False))
         apps[app.name] = _digest(seed, parts)
     return {
