@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tutor_lmsbridge.core.connected_apps import IdentityProvider
 from tutor_lmsbridge.core.errors import ConfigError
 from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
@@ -172,7 +173,7 @@ def test_credentials_hand_over_a_generated_login_client_in_one_paste(tmp_path: P
     run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
     run_tutor(tmp_path, "config", "save", *set_args(config))
     provider = plan_for({**PLATFORM, **config}).bridge.apps[0].provider
-    assert provider is not None
+    assert isinstance(provider, IdentityProvider)
     assert provider.generated
     text = output(tmp_path, "lmsbridge", "credentials", "mitxonline")
     lines = text.splitlines()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from tutor_lmsbridge.core.connected_apps import (
+    IdentityProvider,
     Platform,
     app_key_prefix,
     oauth2_provider_id,
@@ -44,7 +47,8 @@ def test_an_oauth2_provider_logs_in_by_its_backend() -> None:
     assert provider.login_path == "/auth/login/ol-oauth2/?auth_entry=login"
     assert provider.provider_id == "oa2-ol-oauth2"
     assert app.key_prefix == "LMSBRIDGE_MITXONLINE_"
-    assert not provider._replace(client_secret="").ready
+    assert isinstance(provider, IdentityProvider)
+    assert not dataclasses.replace(provider, client_secret="").ready
 
 
 def test_a_saml_provider_logs_in_by_its_slug_and_needs_no_client() -> None:

@@ -12,8 +12,9 @@ from tutor_lmsbridge.core.read_bridge import read_bridge
 from tutor_lmsbridge.core.read_provider import (
     check_unique_backends,
     read_link_policy,
-    read_provider,
+    read_oauth2_provider,
 )
+from tutor_lmsbridge.protocols import provider_protocol
 
 from ..support.samples import KEYCLOAK, MITXONLINE, OIDC, PLATFORM, combine
 from .app_values import app_values
@@ -23,7 +24,9 @@ def provider(
     config: dict[str, Any], name: str, **overrides: Any
 ) -> tuple[IdentityProvider, list[tuple[str, str]]]:
     warnings: list[tuple[str, str]] = []
-    return read_provider(app_values({**config, **overrides}, name), warnings), warnings
+    values = app_values({**config, **overrides}, name)
+    protocol = provider_protocol(values.preset)
+    return read_oauth2_provider(values, warnings, protocol), warnings
 
 
 def test_an_oidc_app_gets_its_own_backend_and_the_issuer_as_given() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tutor_lmsbridge.core.connected_apps import SamlIdentityProvider
 from tutor_lmsbridge.core.errors import ConfigError
 from tutor_lmsbridge.core.plan import build_plan
 from tutor_lmsbridge.core.read_bridge import read_bridge
@@ -28,15 +29,14 @@ def test_two_keys_make_a_shibboleth_idp_with_eduperson_attributes() -> None:
     result = bridge(**SHIB)
     (app,) = result.apps
     provider = app.provider
-    assert provider is not None
-    assert provider.saml is not None
+    assert isinstance(provider, SamlIdentityProvider)
     assert provider.ready  # no client to paste
     assert provider.backend.name == "tpa-saml"
     assert provider.provider_id == "saml-shib"
     assert provider.login_path == "/auth/login/tpa-saml/?auth_entry=login&idp=shib"
     assert provider.visible is True
-    assert provider.saml.metadata_url == "https://idp.example.edu/idp/shibboleth"
-    assert provider.saml.attributes == {
+    assert provider.idp.metadata_url == "https://idp.example.edu/idp/shibboleth"
+    assert provider.idp.attributes == {
         "attr_user_permanent_id": EPPN,
         "attr_username": EPPN,
         "attr_email": "urn:oid:0.9.2342.19200300.100.1.3",
@@ -98,13 +98,13 @@ def test_metadata_url_with_a_query_is_kept_exactly() -> None:
     )
     config = {**SHIB, "LMSBRIDGE_SHIB_URL": url, "LMSBRIDGE_SHIB_ENTITY_ID": "https://sts.x/"}
     provider = bridge(**config).apps[0].provider
-    assert provider.saml.metadata_url == url
-    assert provider.saml.entity_id == "https://sts.x/"  # trailing slash kept
+    assert provider.idp.metadata_url == url
+    assert provider.idp.entity_id == "https://sts.x/"  # trailing slash kept
 
 
 def test_inline_metadata_instead_of_a_url() -> None:
     (app,) = bridge(**ADFS).apps
-    idp = app.provider.saml
+    idp = app.provider.idp
     assert idp.metadata_url == ""
     assert idp.metadata_xml == ADFS["LMSBRIDGE_ADFS_METADATA"]
     assert str(app.url) == "https://adfs.example.com/adfs/ls"  # its single sign-on page
@@ -359,10 +359,11 @@ def test_read_saml_provider_from_a_metadata_url() -> None:
     provider, browser_url = read_saml_provider(app_values(SHIB, "shib"), warnings)
     assert warnings == []
     assert str(browser_url) == "https://idp.example.edu/idp/shibboleth"
-    assert provider.saml is not None
-    assert provider.saml.metadata_url == "https://idp.example.edu/idp/shibboleth"
-    assert provider.saml.metadata_xml == ""
-    assert (provider.client_id, provider.client_secret) == ("", "")
+    assert provider.idp.metadata_url == "https://idp.example.edu/idp/shibboleth"
+    assert provider.idp.metadata_xml == ""
+    # A SAML provider has no OAuth2 client to carry (issue #21: the provider model split).
+    assert not hasattr(provider, "client_id")
+    assert not hasattr(provider, "client_secret")
     assert provider.link_by_email == "never"
     plain = {**SHIB, "LMSBRIDGE_SHIB_URL": "http://idp.example.edu/idp/shibboleth"}
     read_saml_provider(app_values(plain, "shib"), warnings)
@@ -372,8 +373,7 @@ def test_read_saml_provider_from_a_metadata_url() -> None:
 def test_read_saml_provider_from_inline_metadata() -> None:
     provider, browser_url = read_saml_provider(app_values(ADFS, "adfs"), [])
     assert str(browser_url) == "https://adfs.example.com/adfs/ls"
-    assert provider.saml is not None
-    assert provider.saml.metadata_url == ""
+    assert provider.idp.metadata_url == ""
     with pytest.raises(ConfigError) as refused:
         read_saml_provider(
             app_values({**ADFS, "LMSBRIDGE_ADFS_URL": "https://x.example"}, "adfs"), []

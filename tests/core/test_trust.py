@@ -11,7 +11,8 @@ import pytest
 from tutor_lmsbridge.core.plan import build_plan
 from tutor_lmsbridge.core.presets import PRESETS
 from tutor_lmsbridge.core.read_bridge import read_bridge
-from tutor_lmsbridge.core.trust import consumer, flag_findings, verifies_email
+from tutor_lmsbridge.core.trust import flag_findings
+from tutor_lmsbridge.protocols import provider_protocol
 
 from ..support.samples import KEYCLOAK, MITXONLINE, OIDC, PLATFORM, SHIB, sp_private_key
 
@@ -153,18 +154,28 @@ def test_verify_plan_says_what_each_provider_vouches_for() -> None:
 def test_what_each_protocol_vouches_for(
     preset: str, is_consumer: bool, verifies: dict[str, bool]
 ) -> None:
-    assert consumer(PRESETS[preset]) is is_consumer
+    protocol = provider_protocol(PRESETS[preset])
+    assert protocol.consumer is is_consumer
     for policy, expected in verifies.items():
-        assert verifies_email(PRESETS[preset], policy) is expected, policy
+        assert protocol.verifies_email(policy) is expected, policy
 
 
 SAFE = {"enable_sso_id_verification": False, "skip_email_verification": False}
 
 
 def test_flag_findings_name_the_key_and_the_fix() -> None:
-    assert flag_findings(PRESETS["oidc"], "never", SAFE, "LMSBRIDGE_SSO_", "sso") == []
+    assert (
+        flag_findings(
+            provider_protocol(PRESETS["oidc"]), "oidc", "never", SAFE, "LMSBRIDGE_SSO_", "sso"
+        )
+        == []
+    )
     risky = {"enable_sso_id_verification": True, "skip_email_verification": True}
-    found = dict(flag_findings(PRESETS["oidc"], "never", risky, "LMSBRIDGE_SSO_", "sso"))
+    found = dict(
+        flag_findings(
+            provider_protocol(PRESETS["oidc"]), "oidc", "never", risky, "LMSBRIDGE_SSO_", "sso"
+        )
+    )
     assert list(found) == [
         "LMSBRIDGE_SSO_ENABLE_SSO_ID_VERIFICATION",
         "LMSBRIDGE_SSO_SKIP_EMAIL_VERIFICATION",
@@ -173,6 +184,20 @@ def test_flag_findings_name_the_key_and_the_fix() -> None:
         "set LMSBRIDGE_SSO_LINK_BY_EMAIL=verified" in found["LMSBRIDGE_SSO_SKIP_EMAIL_VERIFICATION"]
     )
     # A provider that verifies emails, and is no consumer provider, gives no finding.
-    assert flag_findings(PRESETS["mitxonline"], "trusted", risky, "LMSBRIDGE_M_", "m") == []
-    oauth2 = dict(flag_findings(PRESETS["oauth2"], "never", risky, "LMSBRIDGE_K_", "k"))
+    assert (
+        flag_findings(
+            provider_protocol(PRESETS["mitxonline"]),
+            "mitxonline",
+            "trusted",
+            risky,
+            "LMSBRIDGE_M_",
+            "m",
+        )
+        == []
+    )
+    oauth2 = dict(
+        flag_findings(
+            provider_protocol(PRESETS["oauth2"]), "oauth2", "never", risky, "LMSBRIDGE_K_", "k"
+        )
+    )
     assert "unless k confirms every email" in oauth2["LMSBRIDGE_K_SKIP_EMAIL_VERIFICATION"]

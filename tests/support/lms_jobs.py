@@ -95,17 +95,21 @@ class Lms:
         self.settings: dict[str, Any] = {}
 
     def configure(self, config: dict[str, Any]) -> None:
-        from .edx_settings import load_lms_settings
-
         key = json.dumps(config, sort_keys=True)
         if key not in _RENDERED:
             root = self.tmp_path / f"root{len(list(self.tmp_path.iterdir()))}"
             root.mkdir()
-            env = render_env(root, {**config, **SEED})
-            loaded = load_lms_settings(env, "production", root)
-            _RENDERED[key] = {name: loaded[name] for name in LMS_SETTINGS if name in loaded}
+            self.load(render_env(root, {**config, **SEED}), root)
+            _RENDERED[key] = self.settings
         # A copy: tests change the settings of their LMS (a backend removed, a setting off).
         self.settings = copy.deepcopy(_RENDERED[key])
+
+    def load(self, env: Path, root: Path) -> None:
+        """Take the settings from an env already rendered (e.g. by the `tutor` command)."""
+        from .edx_settings import load_lms_settings
+
+        loaded = load_lms_settings(env, "production", root)
+        self.settings = {name: loaded[name] for name in LMS_SETTINGS if name in loaded}
 
     def run(self, job: str) -> Result:
         from django.contrib.sites.models import Site

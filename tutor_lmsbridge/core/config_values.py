@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from ..protocols import login_protocol
 from . import value_types as kinds
 from .connected_apps import Platform
 from .errors import Collector, ConfigError, show_value
@@ -210,6 +211,9 @@ class AppValues:
         self.platform = platform
         self.seed = seed
         self._cache: dict[str, Any] = {}
+        protocol = login_protocol(preset)
+        # Whether the app's URLs may carry a query string (a SAML metadata URL may).
+        self.url_query = protocol is not None and protocol.url_query
 
     def key(self, setting: str) -> str:
         return APP_BY_SETTING[setting].name(self.name)
@@ -238,7 +242,7 @@ class AppValues:
                 raw = None
             else:
                 raw = default.compute(self) if isinstance(default, Derived) else default
-        value = parse(name, spec, raw, allow_query=self.preset.protocol == "saml")
+        value = parse(name, spec, raw, allow_query=self.url_query)
         self._cache[setting] = value
         return value
 

@@ -6,6 +6,7 @@ into the objects and settings Open edX needs.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .presets import Backend, LinkPolicy, Preset
@@ -76,17 +77,12 @@ class SamlServiceProvider(Record):
     certificate: str  # base64 DER: public, in the SAMLConfiguration row and the credentials
 
 
-class IdentityProvider(Record):
-    """Direction A: Open edX logs learners in through this app (a social-auth backend, or
-    edx-platform's SAML backend for a SAML identity provider)."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ProviderBase:
+    """Direction A, whatever the protocol: Open edX logs learners in through this app, with
+    a python-social-auth backend, and lists it as a third_party_auth provider."""
 
     backend: Backend
-    requirement: str  # "" when the backend already ships in the image
-    client_id: str
-    client_secret: str
-    # True when Open edX generated the client (the app must register it: `credentials`),
-    # False when the operator set the one the app created.
-    generated: bool
     title: str
     slug: str
     visible: bool
@@ -95,28 +91,61 @@ class IdentityProvider(Record):
     # What a first login whose email belongs to an existing account may do (presets.
     # LINK_POLICIES); the in-image guard (openedx_app/.../account_link.py) enforces it.
     link_by_email: LinkPolicy
-    saml: SamlIdp | None = None  # a SAML identity provider (no client to paste)
+    requirement: str = ""  # "" when the backend already ships in the image
     logout: str = "local"  # "provider": Open edX's logout also logs out at the provider
     max_session_length: int | None = None  # ProviderConfig.max_session_length (seconds)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IdentityProvider(ProviderBase):
+    """Over OAuth2 or OpenID Connect: with a client registered at the app."""
+
+    client_id: str
+    client_secret: str
+    # True when Open edX generated the client (the app must register it: `credentials`),
+    # False when the operator set the one the app created.
+    generated: bool
 
     @property
     def ready(self) -> bool:
         """False until the client exists on Open edX's side: generated, or pasted from the
-        external app (SAML needs none)."""
-        return self.saml is not None or bool(self.client_id and self.client_secret)
+        external app."""
+        return bool(self.client_id and self.client_secret)
 
     @property
     def login_path(self) -> str:
-        if self.saml is not None:
-            return f"/auth/login/{self.backend.name}/?auth_entry=login&idp={self.slug}"
         return f"/auth/login/{self.backend.name}/?auth_entry=login"
 
     @property
     def provider_id(self) -> str:
-        """edx-platform's id of the provider: saml-<slug> or oa2-<backend>."""
-        if self.saml is not None:
-            return saml_provider_id(self.slug)
+        """edx-platform's id of the provider: oa2-<backend>."""
         return oauth2_provider_id(self.backend.name)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SamlIdentityProvider(ProviderBase):
+    """Over SAML 2.0, through edx-platform's SAML backend (presets.SAML_BACKEND, shared by
+    every SAML provider) and this IdP's metadata. No client to register: no OAuth2 fields."""
+
+    idp: SamlIdp
+
+    @property
+    def ready(self) -> bool:
+        """A SAML provider needs nothing from the IdP's side before it works."""
+        return True
+
+    @property
+    def login_path(self) -> str:
+        return f"/auth/login/{self.backend.name}/?auth_entry=login&idp={self.slug}"
+
+    @property
+    def provider_id(self) -> str:
+        """edx-platform's id of the provider: saml-<slug>."""
+        return saml_provider_id(self.slug)
+
+
+# Either kind of identity provider; the app's login protocol (protocols/) knows which.
+Provider = IdentityProvider | SamlIdentityProvider
 
 
 class ApiClient(Record):
@@ -156,7 +185,7 @@ class ConnectedApp(Record):
     url: BaseUrl  # what the learner's browser reaches
     internal_url: BaseUrl  # what the LMS container reaches
     logout_url: str
-    provider: IdentityProvider | None  # None: the preset does not use direction A
+    provider: Provider | None  # None: the preset does not use direction A
     client: ApiClient | None
     catalog: CatalogSide | None = None
 

@@ -13,21 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..protocols import provider_protocol
 from . import value_types as kinds
 from .connected_apps import PREFIX as PREFIX
 from .derived_secrets import derive_secret
 from .presets import (
     BACKENDS,
     COMPANION_AUTH_REQUIREMENT,
-    LINK_DEFAULTS,
     LINK_POLICIES,
     PROVIDER_FLAGS,
     SAML_ATTRIBUTES,
     Preset,
 )
 from .records import Record
-from .trust import verifies_email
-from .url_values import BaseUrl
 from .value_types import Kind, Rules
 from .vocabulary import (
     BACKEND_NAME_RE,
@@ -97,30 +95,24 @@ def _identity(preset: Preset) -> bool:
     return preset.identity_provider
 
 
-def _oauth_identity(preset: Preset) -> bool:
-    """Direction A through an OAuth2/OIDC backend (a client id and secret, a backend name)."""
-    return preset.identity_provider and preset.protocol != "saml"
+def _protocol_key(setting: str) -> Callable[[Preset], bool]:
+    """The presets that use a protocol's key: those whose login protocol declares it
+    (protocols/<name>.py ``keys``); an app that logs nobody in uses the keys of its own web
+    server (protocols.base.NO_LOGIN_KEYS)."""
 
+    def applies(preset: Preset) -> bool:
+        from ..protocols import login_protocol
+        from ..protocols.base import NO_LOGIN_KEYS
 
-def _saml(preset: Preset) -> bool:
-    return preset.protocol == "saml"
+        protocol = login_protocol(preset)
+        return setting in (NO_LOGIN_KEYS if protocol is None else protocol.keys)
 
-
-def _not_saml(preset: Preset) -> bool:
-    return preset.protocol != "saml"
+    return applies
 
 
 def _inline_metadata(app: AppView) -> bool:
     """A SAML app may give its IdP's metadata inline (METADATA) instead of a URL."""
-    return app.preset.protocol == "saml" and bool(app.get("METADATA"))
-
-
-def _endpoints_or_generic(preset: Preset) -> bool:
-    return preset.protocol in ("endpoints", "generic")
-
-
-def _oidc(preset: Preset) -> bool:
-    return preset.protocol == "oidc"
+    return _protocol_key("METADATA")(app.preset) and bool(app.get("METADATA"))
 
 
 def _client(preset: Preset) -> bool:
@@ -135,51 +127,22 @@ def _catalog(preset: Preset) -> bool:
     return preset.catalog
 
 
-def _default_slug(app: AppView) -> str:
-    if app.preset.protocol == "saml":
-        return app.name  # the provider id is then saml-<app>
-    return str(app.get("BACKEND"))[:30]
+def _by_protocol(setting: str, doc: str) -> Derived:
+    """A default the app's login protocol computes (protocols/<name>.py ``default``)."""
 
+    def compute(app: AppView) -> Any:
+        from ..protocols import login_protocol
+        from ..protocols.base import common_default
 
-def _default_backend(app: AppView) -> str:
-    if app.preset.protocol == "endpoints":
-        return app.preset.backends[0]
-    if app.preset.protocol == "oidc":
-        return app.name  # the provider id is then oa2-<app>: stable across saves
-    return ""
+        protocol = login_protocol(app.preset)
+        return common_default(app, setting) if protocol is None else protocol.default(app, setting)
 
-
-def _default_logout_url(app: AppView) -> str:
-    if app.preset.protocol == "oidc":
-        # <issuer>/logout is no provider's end-session endpoint (Keycloak's is
-        # .../protocol/openid-connect/logout, Entra's .../oauth2/v2.0/logout): the init job
-        # reads end_session_endpoint from discovery instead (LOGOUT=provider).
-        return ""
-    return str(app.get("URL")) + app.preset.logout_path
-
-
-def _default_provider_name(app: AppView) -> str:
-    if app.preset.protocol != "oidc" or app.preset.name != "oidc":
-        # A plugin's own OIDC preset names its provider in its title (the recipe's name).
-        return app.preset.title
-    from .provider_names import provider_name
-
-    issuer = app.get("URL")
-    return provider_name(issuer if isinstance(issuer, BaseUrl) else None, app.preset.title)
+    return Derived(compute, doc)
 
 
 def _default_package(app: AppView) -> str:
     backend = BACKENDS.get(app.get("BACKEND"))
     return backend.requirement if backend is not None else ""
-
-
-def _endpoint(base: str, attribute: str, path: str) -> Derived:
-    def compute(app: AppView) -> str:
-        if app.preset.protocol != "endpoints":
-            return ""
-        return str(app.get(base)) + str(getattr(app.preset, attribute))
-
-    return Derived(compute, f"``<{base}>{path}`` (MITx presets), else none")
 
 
 def _secret(purpose: str, per_app: bool = True) -> Derived:
@@ -351,7 +314,7 @@ _FLAG_DEFAULTS: dict[str, tuple[Any, str]] = {
     ),
     "skip_email_verification": (
         Derived(
-            lambda app: verifies_email(app.preset, app.get("LINK_BY_EMAIL")),
+            lambda app: provider_protocol(app.preset).verifies_email(app.get("LINK_BY_EMAIL")),
             "``true`` where the provider verifies emails (MITx presets, ``saml``, ``oidc`` "
             "with ``LINK_BY_EMAIL`` ``verified``), else ``false``",
         ),
@@ -409,7 +372,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.URL,
         "the app's URL as the LMS container reaches it (token, user info, JWKS, sync)",
         Derived(lambda app: str(app.get("URL")), "``URL``"),
-        _not_saml,
+        _protocol_key("INTERNAL_URL"),
         rules=_URL,
     ),
     Key(
@@ -417,12 +380,12 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.ENDPOINT,
         "added to Open edX's ``IDA_LOGOUT_URI_LIST``; with ``LOGOUT=provider``, where Open edX "
         "sends the learner to log out at the provider",
-        Derived(
-            _default_logout_url,
+        _by_protocol(
+            "LOGOUT_URL",
             "``<URL>/logout`` (``oidc``: none, the discovery document's ``end_session_endpoint`` "
             "serves ``LOGOUT=provider``)",
         ),
-        _not_saml,
+        _protocol_key("LOGOUT_URL"),
         rules=_URL,
     ),
     Key(
@@ -431,7 +394,7 @@ APP_KEYS: tuple[Key, ...] = (
         "``provider``: logging out of Open edX also logs the learner out at the provider (the "
         "provider's ``logout_url``, ``TPA_AUTOMATIC_LOGOUT_ENABLED``); ``local``: Open edX only",
         "local",
-        _oauth_identity,
+        _protocol_key("LOGOUT"),
         Rules(r"local|provider", "local or provider", example="provider"),
     ),
     Key(
@@ -440,7 +403,7 @@ APP_KEYS: tuple[Key, ...] = (
         "seconds a session started through this provider lasts at most (the provider's "
         "``max_session_length``; ``0``: until the browser closes); unset: the row keeps its value",
         None,
-        _oauth_identity,
+        _protocol_key("MAX_SESSION_LENGTH"),
         Rules(minimum=0, maximum=2147483647, example="28800"),
     ),
     Key(
@@ -456,7 +419,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "the OAuth2 client Open edX logs in with, as registered at the app (or identity provider)",
         _login_client("login-client-id"),
-        _oauth_identity,
+        _protocol_key("CLIENT_ID"),
         _CREDENTIAL,
     ),
     Key(
@@ -464,15 +427,15 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.SECRET,
         "its secret (set both or neither)",
         _login_client("login-client-secret"),
-        _oauth_identity,
+        _protocol_key("CLIENT_SECRET"),
         _CREDENTIAL,
     ),
     Key(
         "BACKEND",
         kinds.TEXT,
         "social-auth backend name; the provider id is ``oa2-<BACKEND>``",
-        Derived(_default_backend, "``ol-oauth2`` (MITx), the app name (``oidc``), else required"),
-        _oauth_identity,
+        _by_protocol("BACKEND", "``ol-oauth2`` (MITx), the app name (``oidc``), else required"),
+        _protocol_key("BACKEND"),
         Rules(BACKEND_NAME_RE, "lowercase letters, digits, - and _", max_length=50, example="sso"),
     ),
     Key(
@@ -480,7 +443,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "dotted path of the python-social-auth backend class",
         Required(),
-        lambda p: p.protocol == "generic",
+        _protocol_key("BACKEND_CLASS"),
         Rules(
             CLASS_PATH_RE,
             "a dotted Python path",
@@ -492,15 +455,15 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "pip requirement installed into the image for the backend (``''``: the image has it)",
         Derived(_default_package, "the backend's package (MITx), else none"),
-        _endpoints_or_generic,
+        _protocol_key("PACKAGE"),
         Rules(REQUIREMENT_RE, "a pip requirement", example="social-auth-acme==1.0"),
     ),
     Key(
         "PROVIDER_NAME",
         kinds.TEXT,
         "provider display name (the login button's text)",
-        Derived(
-            _default_provider_name,
+        _by_protocol(
+            "PROVIDER_NAME",
             "``oidc``: the provider's own name from the issuer (Google, Microsoft, Okta, Auth0, "
             "a Keycloak realm's name), else the preset's title",
         ),
@@ -511,7 +474,7 @@ APP_KEYS: tuple[Key, ...] = (
         "SLUG",
         kinds.TEXT,
         "provider slug (``saml``: the provider id is ``saml-<SLUG>``)",
-        Derived(_default_slug, "the backend name (``saml``: the app name)"),
+        _by_protocol("SLUG", "the backend name (``saml``: the app name)"),
         _identity,
         Rules(SLUG_RE, "lowercase letters, digits, - and _", max_length=30, example="sso"),
     ),
@@ -538,7 +501,7 @@ APP_KEYS: tuple[Key, ...] = (
         "``saml``: ``never`` or ``trusted`` (assertions carry no ``email_verified``; "
         "edx-platform links SAML logins by email only for enterprise customers)",
         Derived(
-            lambda app: LINK_DEFAULTS[app.preset.protocol],
+            lambda app: provider_protocol(app.preset).link_default,
             "``trusted`` (MITx presets: their apps verify email at registration), "
             "``verified`` (``oidc``), ``never`` (``oauth2``, ``saml``)",
         ),
@@ -553,29 +516,26 @@ APP_KEYS: tuple[Key, ...] = (
         "AUTHORIZATION_URL",
         kinds.ENDPOINT,
         "``other_settings``: the authorization page (browser)",
-        _endpoint("URL", "authorize_path", "/oauth2/authorize/"),
-        _endpoints_or_generic,
+        _by_protocol("AUTHORIZATION_URL", "``<URL>/oauth2/authorize/`` (MITx presets), else none"),
+        _protocol_key("AUTHORIZATION_URL"),
         _URL,
     ),
     Key(
         "ACCESS_TOKEN_URL",
         kinds.ENDPOINT,
         "``other_settings``: the token endpoint (LMS container)",
-        _endpoint("INTERNAL_URL", "token_path", "/oauth2/token/"),
-        _endpoints_or_generic,
+        _by_protocol(
+            "ACCESS_TOKEN_URL", "``<INTERNAL_URL>/oauth2/token/`` (MITx presets), else none"
+        ),
+        _protocol_key("ACCESS_TOKEN_URL"),
         _URL,
     ),
     Key(
         "API_ROOT",
         kinds.ENDPOINT,
         "``other_settings``: user info is read from ``API_ROOT + api/users/me``",
-        Derived(
-            lambda app: (
-                str(app.get("INTERNAL_URL")) + "/" if app.preset.protocol == "endpoints" else ""
-            ),
-            "``<INTERNAL_URL>/`` (MITx presets), else none",
-        ),
-        _endpoints_or_generic,
+        _by_protocol("API_ROOT", "``<INTERNAL_URL>/`` (MITx presets), else none"),
+        _protocol_key("API_ROOT"),
         _URL,
     ),
     Key(
@@ -583,7 +543,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.ENDPOINT,
         "``other_settings``: an OIDC discovery document (``ol-oauth2`` uses it when set)",
         "",
-        _endpoints_or_generic,
+        _protocol_key("DISCOVERY_URL"),
         _URL,
     ),
     Key(
@@ -591,7 +551,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.LIST,
         "scopes requested from the OpenID Provider",
         ["openid", "email", "profile"],
-        _oidc,
+        _protocol_key("SCOPES"),
         Rules(SCOPE_RE, "scope names", example="[openid, email, profile]"),
     ),
     Key(
@@ -599,7 +559,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "the claim Open edX's username comes from",
         "preferred_username",
-        _oidc,
+        _protocol_key("USERNAME_CLAIM"),
         Rules(CLAIM_RE, "a claim name", example="email"),
     ),
     Key(
@@ -607,7 +567,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "the claim the learner's full name comes from",
         "name",
-        _oidc,
+        _protocol_key("FULLNAME_CLAIM"),
         Rules(CLAIM_RE, "a claim name", example="name"),
     ),
     Key(
@@ -615,7 +575,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "the claim the learner's email comes from",
         "email",
-        _oidc,
+        _protocol_key("EMAIL_CLAIM"),
         Rules(CLAIM_RE, "a claim name", example="upn"),
     ),
     Key(
@@ -623,7 +583,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.TEXT,
         "the IdP's entity id, exactly as its metadata gives it",
         Required(),
-        _saml,
+        _protocol_key("ENTITY_ID"),
         Rules(
             _PRINTABLE,
             "printable characters without spaces",
@@ -637,7 +597,7 @@ APP_KEYS: tuple[Key, ...] = (
         "the IdP's metadata as XML, for an IdP that publishes no URL (instead of ``URL``; "
         "not refreshed: set it again when the IdP's certificate changes)",
         "",
-        _saml,
+        _protocol_key("METADATA"),
         Rules(max_length=1 << 20, example='"$(cat idp-metadata.xml)"'),
     ),
     *(
@@ -646,7 +606,7 @@ APP_KEYS: tuple[Key, ...] = (
             kinds.TEXT,
             f"the SAML attribute {what} comes from",
             default,
-            _saml,
+            _protocol_key(f"ATTR_{field.upper()}"),
             Rules(
                 _PRINTABLE,
                 "an attribute name (a URN or URI)",

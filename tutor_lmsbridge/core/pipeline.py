@@ -9,15 +9,15 @@ plan, and so the same bytes, whichever command rendered it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from .connected_apps import PREFIX
 from .plan import Plan, build_plan
-from .presets import PRESETS, Preset
+from .presets import HANDOVER_NAMES, PRESETS, Preset
 from .read_bridge import PLATFORM_KEYS, read_bridge
 
-_cache: dict[tuple[str, tuple[Preset, ...]], Plan] = {}
+_cache: dict[tuple[str, tuple[Preset, ...], tuple[str, ...]], Plan] = {}
 
 
 def relevant_config(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -32,13 +32,18 @@ def relevant_config(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def plan_for(config: Mapping[str, Any], presets: Mapping[str, Preset] = PRESETS) -> Plan:
-    """The Plan for a configuration (raises ConfigError when it is invalid)."""
+def plan_for(
+    config: Mapping[str, Any],
+    presets: Mapping[str, Preset] = PRESETS,
+    handovers: Collection[str] = HANDOVER_NAMES,
+) -> Plan:
+    """The Plan for a configuration (raises ConfigError when it is invalid). ``handovers``:
+    the names of the handover profiles the presets may name (ours and other plugins')."""
     relevant = relevant_config(config)
-    cache_key = (json.dumps(relevant, default=repr), tuple(presets.values()))
+    cache_key = (json.dumps(relevant, default=repr), tuple(presets.values()), tuple(handovers))
     plan = _cache.get(cache_key)
     if plan is None:
-        plan = build_plan(read_bridge(relevant, presets))
+        plan = build_plan(read_bridge(relevant, presets, handovers=handovers))
         _cache.clear()  # one configuration at a time is all a Tutor process renders
         _cache[cache_key] = plan
     return plan

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..protocols import provider_protocol
 from .connected_apps import (
     OAUTH2_PROVIDER_PREFIX,
     Bridge,
     ConnectedApp,
     IdentityProvider,
+    Provider,
     oauth2_provider_id,
     saml_provider_id,
 )
-from .presets import LINK_DEFAULTS, OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
+from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
 from .records import Record
-from .trust import consumer, verifies_email
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
@@ -354,7 +355,8 @@ def build_plan(bridge: Bridge) -> Plan:
     apps = bridge.apps
     clients = [(app, app.client) for app in apps if app.client is not None]
     ready = [(app, app.provider) for app in apps if app.provider is not None and app.provider.ready]
-    oauth = [(app, p) for app, p in ready if p.saml is None]
+    # Each provider's row, as its login protocol plans it (protocols/).
+    rows = [provider_protocol(app.preset).plan_row(app, p, _trust(app, p)) for app, p in ready]
     users = tuple(ServiceUser(app.name, c.service_username, c.service_email) for app, c in clients)
     applications = tuple(
         OAuthApplication(
@@ -379,29 +381,12 @@ def build_plan(bridge: Bridge) -> Plan:
         for app, c in clients
         if c.token is not None
     )
-    providers = tuple(
-        ProviderConfig(
-            app=app.name,
-            backend_name=p.backend.name,
-            name=p.title,
-            slug=p.slug,
-            key=p.client_id,
-            visible=p.visible,
-            flags=p.flags,
-            other_settings={**p.other_settings, MANAGED_MARKER: app.name},
-            backend_class=p.backend.class_path,
-            trust=_trust(app, p),
-            max_session_length=p.max_session_length,
-            logout=_provider_logout(app, p),
-        )
-        for app, p in oauth
-    )
     return Plan(
         bridge=bridge,
         users=users,
         applications=applications,
         tokens=tokens,
-        providers=providers,
+        providers=tuple(row for row in rows if isinstance(row, ProviderConfig)),
         lms=_lms_settings(bridge, ready),
         course_sync=tuple(
             CourseSync(
@@ -415,19 +400,20 @@ def build_plan(bridge: Bridge) -> Plan:
         ),
         requirements=_requirements(bridge),
         saml_configurations=_saml_configurations(bridge),
-        saml_providers=tuple(_saml_provider(app, p) for app, p in ready if p.saml),
+        saml_providers=tuple(row for row in rows if isinstance(row, SamlProvider)),
     )
 
 
-def _trust(app: ConnectedApp, provider: IdentityProvider) -> dict[str, bool]:
+def _trust(app: ConnectedApp, provider: Provider) -> dict[str, bool]:
     """What `do lmsbridge-verify` holds the running LMS's row to (core/trust.py)."""
+    protocol = provider_protocol(app.preset)
     return {
-        "consumer": consumer(app.preset),
-        "verifies_email": verifies_email(app.preset, provider.link_by_email),
+        "consumer": protocol.consumer,
+        "verifies_email": protocol.verifies_email(provider.link_by_email),
     }
 
 
-def _provider_logout(app: ConnectedApp, provider: IdentityProvider) -> dict[str, str] | None:
+def provider_logout(app: ConnectedApp, provider: IdentityProvider) -> dict[str, str] | None:
     """Where Open edX sends a learner who logs out (LOGOUT=provider): the app's LOGOUT_URL
     when set, else, for an OpenID Provider, its discovery document's end_session_endpoint,
     which the init job reads (no network at save time)."""
@@ -459,27 +445,6 @@ def _saml_configurations(bridge: Bridge) -> tuple[SamlConfiguration, ...]:
     )
 
 
-def _saml_provider(connected: ConnectedApp, provider: IdentityProvider) -> SamlProvider:
-    idp = provider.saml
-    assert idp is not None
-    app = connected.name
-    return SamlProvider(
-        app=app,
-        slug=provider.slug,
-        name=provider.title,
-        visible=provider.visible,
-        flags=provider.flags,
-        entity_id=idp.entity_id,
-        metadata_source=idp.metadata_url,
-        metadata_xml=idp.metadata_xml,
-        attributes=idp.attributes,
-        other_settings={**provider.other_settings, MANAGED_MARKER: app},
-        backend_name=provider.backend.name,
-        backend_class=provider.backend.class_path,
-        trust=_trust(connected, provider),
-    )
-
-
 def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsSettings:
     catalogs = [app for app in bridge.apps if app.catalog is not None]
     redirect_app = bridge.login_redirect_app
@@ -495,7 +460,9 @@ def _lms_settings(bridge: Bridge, ready: list[tuple[ConnectedApp, Any]]) -> LmsS
         allow_public_account_creation=bridge.allow_public_account_creation,
         skip_email_validation=bridge.skip_email_validation,
         backend_classes=list(_unique(p.backend.class_path for _, p in ready)),
-        oauth_secrets={p.backend.name: p.client_secret for _, p in ready if p.saml is None},
+        oauth_secrets={
+            p.backend.name: p.client_secret for _, p in ready if isinstance(p, IdentityProvider)
+        },
         logout_urls=list(_unique(app.logout_url for app in bridge.apps)),
         registration_fields=dict(sorted(bridge.registration_fields.items())),
         redirect=redirect,
@@ -525,7 +492,7 @@ def _link_checks(bridge: Bridge) -> list[dict[str, Any]]:
             "provider_id": app.provider.provider_id,
             "policy": app.provider.link_by_email,
             "unverified": app.provider.link_by_email == "trusted"
-            and LINK_DEFAULTS[app.preset.protocol] != "trusted",
+            and provider_protocol(app.preset).link_default != "trusted",
         }
         for app in bridge.apps
         if app.provider is not None

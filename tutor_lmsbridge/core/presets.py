@@ -93,26 +93,19 @@ PROVIDER_FLAGS = (
 # - "trusted": link (edx-platform's associate_by_email_if_oauth as is).
 LinkPolicy = Literal["never", "verified", "trusted"]
 LINK_POLICIES: tuple[LinkPolicy, ...] = ("never", "verified", "trusted")
-# The default by protocol. MITx Online and xPRO verify the email at registration (a
-# confirmation link) and are the operator's own apps. A generic OAuth2 backend says nothing
-# about verification. SAML: edx-platform's associate_by_email_if_saml links only enterprise
-# customers' learners (openedx-enterprise), so core edx never links a SAML login by email;
-# assertions carry no email_verified, so "verified" has no meaning there.
-LINK_DEFAULTS: dict[str, LinkPolicy] = {
-    "endpoints": "trusted",
-    "oidc": "verified",
-    "generic": "never",
-    "saml": "never",
-    "": "never",
-}
-
-#: How Open edX logs in through the app:
+#: How Open edX logs in through the app: one module each in tutor_lmsbridge/protocols/
+#: (registry: protocols.PROTOCOL_MODULES), which also holds each one's LINK_BY_EMAIL default.
 #: - "endpoints": one of the preset's backends, fed AUTHORIZATION_URL, ACCESS_TOKEN_URL and
 #:   API_ROOT (the MITx apps' ol-oauth2 / mitxpro-oauth2);
 #: - "generic": any python-social-auth OAuth2 backend class the operator names;
 #: - "oidc": OpenID Connect discovery, through the plugin's per-app backend class;
 #: - "saml": a SAML 2.0 identity provider, through edx-platform's own tpa-saml backend.
 Protocol = Literal["", "endpoints", "generic", "oidc", "saml"]
+
+#: The handover profiles this plugin ships (output/handovers.py: what the app is given on its
+#: side); other plugins add theirs through the LMSBRIDGE_HANDOVERS filter. Names only here,
+#: so that the core checks a preset's choice without the output layer.
+HANDOVER_NAMES = ("mitx", "richie", "edx-oauth2-client", "none")
 
 
 class Preset(Record):
@@ -144,11 +137,20 @@ class Preset(Record):
     token_path: str = "/oauth2/token/"  # noqa: S105 (a URL path, not a secret)
     logout_path: str = "/logout"
     doc: str = ""  # one line for the README's preset table
+    # What the app is given on its side (a handover profile's name, HANDOVER_NAMES or a
+    # plugin's); "": edx-oauth2-client for a preset with an API client, else none.
+    handover: str = ""
 
     @property
     def client(self) -> bool:
         """Direction B is possible (always, or when OAUTH2_CLIENT is on)."""
         return self.api_client or self.optional_client
+
+    @property
+    def handover_profile(self) -> str:
+        if self.handover:
+            return self.handover
+        return "edx-oauth2-client" if self.client else "none"
 
 
 BUILTIN_PRESETS: tuple[Preset, ...] = (
@@ -166,6 +168,7 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         generated_login_client=True,
         compose_project="mitxonline",
         course_urls=True,
+        handover="mitx",
         doc="MITx Online: logs learners into Open edX and calls its API",
     ),
     Preset(
@@ -179,6 +182,7 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         login_redirect=True,
         generated_login_client=True,
         compose_project="mitxpro",
+        handover="mitx",
         doc="MITx Pro (xPRO): logs learners into Open edX and calls its API",
     ),
     Preset(
@@ -189,8 +193,9 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         protocol="oidc",
         # A button on the login page; LMSBRIDGE_LOGIN_REDIRECT=<app> makes it SSO only.
         login_button=True,
+        handover="none",
         doc="any OpenID Connect provider (Keycloak, Entra ID, Okta, Google, Auth0): "
-        "configured from its discovery document",
+        "configured from its discovery document; backend name = app name",
     ),
     Preset(
         name="saml",
@@ -199,8 +204,10 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         api_client=False,
         protocol="saml",
         login_button=True,
+        handover="none",
         doc="any SAML 2.0 identity provider (Shibboleth/InCommon, ADFS, Entra ID): "
-        "configured from its metadata",
+        "configured from its metadata (``URL`` and ``ENTITY_ID``), through edx-platform's "
+        "``tpa-saml`` backend; eduPerson attributes",
     ),
     Preset(
         name="richie",
@@ -212,6 +219,7 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         service_token=False,
         catalog=True,
         optional_client=True,
+        handover="richie",
         doc="the Richie catalog: cross-domain CSRF, course-run sync (API key on request)",
     ),
     Preset(
@@ -222,6 +230,7 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         # Any app that logs in with Open edX through python-social-auth's edx-oauth2.
         redirect_paths=("/complete/edx-oauth2/",),
         service_token=False,
+        handover="edx-oauth2-client",
         doc="an app that logs in with Open edX (an OAuth2 application)",
     ),
     Preset(
@@ -232,7 +241,9 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         protocol="generic",
         # No redirect by default, so the login page button is the way in.
         login_button=True,
-        doc="any python-social-auth OAuth2 backend class",
+        handover="none",
+        doc="any python-social-auth OAuth2 backend class (``BACKEND`` and ``BACKEND_CLASS`` "
+        "required)",
     ),
 )
 

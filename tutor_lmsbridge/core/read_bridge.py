@@ -3,8 +3,10 @@
 ``read_bridge(config, presets)`` is the only entry point. It reads every ``LMSBRIDGE_*`` key
 through the key catalog (config_values.py), fills defaults from the preset, the app URL and
 Tutor's own ``LMS_HOST`` / ``ENABLE_HTTPS``, and returns an immutable Bridge, or raises a
-one-line ConfigError naming the key to fix. Each side of an app has its reader module
-(read_provider, read_client, read_catalog); this one reads the app list and the global keys.
+one-line ConfigError naming the key to fix. Each side of an app has its reader: the login
+side its protocol's (tutor_lmsbridge/protocols/, with read_provider and read_saml), the API
+client read_client, the catalog read_catalog; this one reads the app list, each app's web
+server and the global keys.
 Nothing here imports Tutor.
 """
 
@@ -12,17 +14,18 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
+from ..protocols import PROTOCOL_MODULES, login_protocol
 from .config_values import AppValues, ConfigValues
-from .connected_apps import Bridge, ConnectedApp, Platform
+from .connected_apps import Bridge, ConnectedApp, Platform, Provider, SamlIdentityProvider
 from .errors import Collector, ConfigError, show_value
 from .keys import APP_BY_SETTING, GLOBAL_BY_SETTING, RESERVED_APP_NAMES
-from .presets import PRESETS, Preset
+from .presets import HANDOVER_NAMES, PRESETS, Preset
 from .read_catalog import check_catalogs, read_catalog
 from .read_client import read_client
-from .read_provider import check_unique_backends, read_provider
+from .read_provider import check_unique_backends
 from .vocabulary import (
     ALWAYS_ALLOWED_PATHS,
     APP_NAME_RE,
@@ -38,10 +41,12 @@ def read_bridge(
     config: Mapping[str, Any],
     presets: Mapping[str, Preset] = PRESETS,
     today: datetime.date | None = None,
+    handovers: Collection[str] = HANDOVER_NAMES,
 ) -> Bridge:
     """Build the Bridge from a Tutor configuration, or raise ConfigError: a ConfigErrors
     naming every invalid key when there are several, so that one run shows them all.
-    ``today``: the date expiries are judged against (today's by default)."""
+    ``today``: the date expiries are judged against (today's by default); ``handovers``: the
+    handover profiles the presets may name."""
     values = ConfigValues(config)
     platform = _read_platform(values)  # every URL default needs it: nothing else is judged
     errors = Collector()
@@ -49,7 +54,7 @@ def read_bridge(
     names: tuple[str, ...] = _attempt(errors, _read_app_names, values) or ()
     chosen: dict[str, Preset] = {}
     for name in names:
-        preset = _attempt(errors, _read_preset, values, presets, name)
+        preset = _attempt(errors, _read_preset, values, presets, name, handovers)
         if preset is not None:
             chosen[name] = preset
     # Before any value: a typo or a key the preset does not use is the first thing to fix.
@@ -84,7 +89,7 @@ def read_bridge(
     connected = tuple(apps)
     _attempt(errors, check_unique_backends, connected)
     _attempt(errors, check_unique_clients, connected, explicit)
-    saml = any(app.provider is not None and app.provider.saml for app in connected)
+    saml = any(isinstance(app.provider, SamlIdentityProvider) for app in connected)
     if saml:
         # SAML's readers (XML, the SP key pair) load for SAML apps only.
         from .read_saml import check_unique_saml
@@ -198,7 +203,9 @@ def _read_app_names(values: ConfigValues) -> tuple[str, ...]:
     return names
 
 
-def _read_preset(values: ConfigValues, presets: Mapping[str, Preset], name: str) -> Preset:
+def _read_preset(
+    values: ConfigValues, presets: Mapping[str, Preset], name: str, handovers: Collection[str]
+) -> Preset:
     # The PRESET key is read before the preset is known: its default is the app's name.
     spec = APP_BY_SETTING["PRESET"]
     key = spec.name(name)
@@ -213,15 +220,42 @@ def _read_preset(values: ConfigValues, presets: Mapping[str, Preset], name: str)
             else f"app {show_value(name)} is not a preset name, so it needs a preset"
         )
         raise ConfigError(key, f"{problem}: use one of {', '.join(presets)}", "", "oidc")
-    return presets[choice]
+    preset = presets[choice]
+    if preset.identity_provider and preset.protocol not in PROTOCOL_MODULES:
+        raise ConfigError(
+            key,
+            f"the {preset.name} preset logs learners in but names no known protocol "
+            f"({show_value(preset.protocol)})",
+            f"use a preset whose protocol is one of {', '.join(PROTOCOL_MODULES)}",
+        )
+    if preset.handover_profile not in handovers:
+        raise ConfigError(
+            key,
+            f"the {preset.name} preset hands over through {show_value(preset.handover_profile)}, "
+            "which no plugin provides",
+            "enable the plugin that adds it",
+        )
+    return preset
 
 
 def _read_app(
     values: AppValues, warnings: list[tuple[str, str]], today: datetime.date
 ) -> ConnectedApp:
+    protocol = login_protocol(values.preset)
+    if protocol is None:  # no identity provider: Richie, an OAuth2 client
+        return read_web_app(values, warnings, today, None)
+    return protocol.read_app(values, warnings, today)
+
+
+def read_web_app(
+    values: AppValues,
+    warnings: list[tuple[str, str]],
+    today: datetime.date,
+    read_provider: Callable[[AppValues, list[tuple[str, str]]], Provider] | None,
+) -> ConnectedApp:
+    """An app on its own web server (browser and internal URLs); ``read_provider`` reads
+    its identity-provider side (its protocol's), None for an app that is none."""
     preset = values.preset
-    if preset.protocol == "saml":
-        return _read_saml_app(values, warnings)
     url = values.get("URL")
     if values.platform.https and url.scheme == "http":
         raise ConfigError(
@@ -231,10 +265,10 @@ def _read_app(
             f"https://{url.netloc}{url.path}",
         )
     # An app of a two-way preset may serve only as API client (another app logs learners in).
-    login = preset.identity_provider and (
+    login = read_provider is not None and (
         not preset.api_client or bool(values.get("LOGIN_PROVIDER"))
     )
-    provider = read_provider(values, warnings) if login else None
+    provider = read_provider(values, warnings) if read_provider is not None and login else None
     wants_client = preset.api_client or (preset.optional_client and values.get("OAUTH2_CLIENT"))
     return ConnectedApp(
         name=values.name,
@@ -245,23 +279,6 @@ def _read_app(
         provider=provider,
         client=read_client(values, warnings, today) if wants_client else None,
         catalog=read_catalog(values, warnings) if preset.catalog else None,
-    )
-
-
-def _read_saml_app(values: AppValues, warnings: list[tuple[str, str]]) -> ConnectedApp:
-    """A SAML identity provider: the LMS fetches its metadata itself (no internal URL) and
-    the browser only visits its single sign-on page (no logout URL for Open edX to call)."""
-    from .read_saml import read_saml_provider  # see read_bridge
-
-    provider, url = read_saml_provider(values, warnings)
-    return ConnectedApp(
-        name=values.name,
-        preset=values.preset,
-        url=url,
-        internal_url=url,
-        logout_url="",
-        provider=provider,
-        client=None,
     )
 
 

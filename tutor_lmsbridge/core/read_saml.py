@@ -12,7 +12,13 @@ import re
 from typing import Any
 
 from .config_values import AppValues, ConfigValues
-from .connected_apps import ConnectedApp, IdentityProvider, Platform, SamlIdp, SamlServiceProvider
+from .connected_apps import (
+    ConnectedApp,
+    Platform,
+    SamlIdentityProvider,
+    SamlIdp,
+    SamlServiceProvider,
+)
 from .errors import ConfigError, show_value
 from .keys import GLOBAL_BY_SETTING
 from .presets import PROVIDER_FLAGS, SAML_ATTRIBUTES, SAML_BACKEND, LinkPolicy
@@ -27,7 +33,7 @@ SAML_SETTING_NAME_RE = r"[A-Za-z][A-Za-z0-9_]*"
 
 def read_saml_provider(
     values: AppValues, warnings: list[tuple[str, str]]
-) -> tuple[IdentityProvider, BaseUrl]:
+) -> tuple[SamlIdentityProvider, BaseUrl]:
     """The provider, and the IdP's browser-facing URL (its metadata URL, or for inline
     metadata its single sign-on endpoint)."""
     entity_id: str = values.get("ENTITY_ID")
@@ -55,19 +61,15 @@ def read_saml_provider(
                     "(anyone on the way can swap the IdP's certificate); use the https:// URL",
                 )
             )
-    provider = IdentityProvider(
+    provider = SamlIdentityProvider(
         backend=SAML_BACKEND,
-        requirement="",
-        client_id="",
-        client_secret="",
-        generated=False,
         title=values.get("PROVIDER_NAME"),
         slug=values.get("SLUG"),
         visible=values.get("VISIBLE"),
         flags={flag: values.get(flag.upper()) for flag in PROVIDER_FLAGS},
         other_settings=_other_settings(values),
         link_by_email=_saml_link_policy(values, warnings),
-        saml=SamlIdp(
+        idp=SamlIdp(
             entity_id=entity_id,
             metadata_url=metadata_url,
             metadata_xml=xml,
@@ -167,11 +169,11 @@ def check_unique_saml(apps: tuple[ConnectedApp, ...]) -> None:
     entities: dict[str, str] = {}
     for app in apps:
         provider = app.provider
-        if provider is None or provider.saml is None:
+        if not isinstance(provider, SamlIdentityProvider):
             continue
         for seen, value, setting in (
             (slugs, provider.slug, "SLUG"),
-            (entities, provider.saml.entity_id, "ENTITY_ID"),
+            (entities, provider.idp.entity_id, "ENTITY_ID"),
         ):
             if value in seen:
                 raise ConfigError(

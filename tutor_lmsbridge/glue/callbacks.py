@@ -21,12 +21,11 @@ from tutor import exceptions, fmt
 
 from ..core.errors import ConfigError
 from ..core.keys import SEED_KEY
-from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import OPENEDX_PLUGIN_PATH
 from ..core.records import Record
 from ..output import pending, save_notices
-from .templating import Gate, command_syntax, presets, tutor_plan
+from .templating import Gate, command_syntax, handovers, plan_of, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
 DRY_RUN_TASK_PATH = ("lmsbridge", "tasks", "lms", "init-dry-run")
@@ -46,7 +45,7 @@ def validate_config(config: dict[str, Any]) -> None:
     first = not Gate.judged
     Gate.judged = True
     try:
-        plan_for(config, presets())
+        plan_of(config)
     except ConfigError as exc:
         Gate.error = exc
         context = click.get_current_context(silent=True)
@@ -101,7 +100,7 @@ def report_after_save(env_root: str, config: dict[str, Any]) -> None:
     plan = load_plan(config)
     state_path = os.path.join(env_root, *STATE_FILE)
     previous = save_notices.read_state(state_path)
-    current = save_notices.fingerprints(plan, str(config.get(SEED_KEY, "")))
+    current = save_notices.fingerprints(plan, str(config.get(SEED_KEY, "")), handovers())
     for line in save_notices.messages(plan, previous, current, launch_context()):
         fmt.echo_alert(f"lmsbridge: {line}")
     save_notices.write_state(state_path, current)
@@ -185,7 +184,7 @@ def record_init_run() -> None:
         return
     config = tutor_config.load(root)
     path = os.path.join(tutor_env.base_dir(root), *pending.PROGRESS_FILE)
-    pending.record_init(path, load_plan(config), str(config.get(SEED_KEY, "")))
+    pending.record_init(path, load_plan(config), str(config.get(SEED_KEY, "")), handovers())
 
 
 def before_init_tasks(items: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from ..core.errors import ConfigError
 from ..core.keys import SEED_KEY, SP_KEY
 from ..output.save_notices import read_state
 from .callbacks import load_plan as config_plan
-from .templating import presets
+from .templating import handovers, presets
 
 if TYPE_CHECKING:
     from ..core.plan import Plan
@@ -85,8 +85,9 @@ def status(context: Any, dev: bool) -> None:
     pending = None
     if seed_saved(context.root):
         progress = read_state(progress_path(context.root))
-        pending = pending_lines(plan, str(config[SEED_KEY]), progress)
-    for line in status_lines(plan, dev, "openedx-dev" if dev else "openedx", pending):
+        pending = pending_lines(plan, str(config[SEED_KEY]), progress, handovers())
+    image = "openedx-dev" if dev else "openedx"
+    for line in status_lines(plan, dev, image, pending, handovers()):
         click.echo(line)
     unsaved = [SEED_KEY] if pending is None else []
     unsaved += [SP_KEY] if unsaved_sp_key(context.root, plan) else []
@@ -111,10 +112,10 @@ def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:
     plan = config_plan(config)
     require_saved_seed(context.root, plan)
     try:
-        click.echo(credentials(plan, app, output, dev))
+        click.echo(credentials(plan, app, output, dev, handovers()))
     except ConfigError as exc:
         raise exceptions.TutorError(f"lmsbridge: {exc.line('lmsbridge-set')}") from None
-    record_handover(progress_path(context.root), plan, str(config[SEED_KEY]), app)
+    record_handover(progress_path(context.root), plan, str(config[SEED_KEY]), app, handovers())
 
 
 @COMMANDS.command(
@@ -133,7 +134,7 @@ def check_command(context: Any, with_probe: bool, timeout: float) -> None:
     from ..output.probe import probe
     from ..output.reports import Finding, check
 
-    plan, findings = check(load_unchecked(context.root), presets(), "lmsbridge-set")
+    plan, findings = check(load_unchecked(context.root), presets(), "lmsbridge-set", handovers())
     if plan is not None and not seed_saved(context.root):
         findings.insert(
             0, Finding("error", SEED_KEY, "not saved in config.yml yet. Fix: tutor config save")
@@ -188,7 +189,7 @@ def set_command(context: Any, assignments: tuple[str, ...], unset_keys: tuple[st
     full = deepcopy(config)
     tutor_config.update_with_defaults(full)
     tutor_config.render_full(full)
-    _, findings = check(full, presets(), "lmsbridge-set")
+    _, findings = check(full, presets(), "lmsbridge-set", handovers())
     lines = [error.line("lmsbridge-set") for error in refused]
     lines += [f"{f.key}: {f.message}" for f in findings if f.level == "error"]
     if len(lines) == 1:

@@ -18,6 +18,7 @@ from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import BUILTIN_PRESETS, Preset
 from ..hooks import Filters
+from ..output.handovers import BUILTIN_HANDOVERS, Handover
 
 
 @hooks.lru_cache
@@ -26,6 +27,19 @@ def presets() -> dict[str, Preset]:
     of loaded plugins: Tutor clears the cache when one is loaded)."""
     added = Filters.LMSBRIDGE_PRESETS.apply(list(BUILTIN_PRESETS))
     return {preset.name: preset for preset in added if isinstance(preset, Preset)}
+
+
+@hooks.lru_cache
+def handovers() -> dict[str, Handover]:
+    """Ours, then those other plugins add through LMSBRIDGE_HANDOVERS (as ``presets``)."""
+    added = Filters.LMSBRIDGE_HANDOVERS.apply(list(BUILTIN_HANDOVERS))
+    return {each.name: each for each in added if isinstance(each, Handover)}
+
+
+def plan_of(config: Mapping[str, Any]) -> Plan:
+    """The Plan, with the presets and handover profiles of the loaded plugins (raises
+    ConfigError)."""
+    return plan_for(config, presets(), handovers())
 
 
 class Gate:
@@ -40,7 +54,7 @@ class Gate:
 def tutor_plan(config: Mapping[str, Any]) -> Plan:
     """The Plan, or a TutorError with one line naming the key and the fix."""
     try:
-        return plan_for(config, presets())
+        return plan_of(config)
     except ConfigError as exc:
         Gate.refused = True
         raise exceptions.TutorError(exc.text(command_syntax(), "lmsbridge: ")) from None

@@ -1,5 +1,6 @@
 """The docs' generated tables: the key tables (docs/configuration.rst) and the trust defaults
-(docs/security.rst) from the key catalog, the message tables (docs/troubleshooting.rst) from the
+(docs/security.rst) from the key catalog, the preset table (docs/configuration.rst) from the
+presets, the message tables (docs/troubleshooting.rst) from the
 plugin's source.
 
 ``python -m tutor_lmsbridge.output.key_tables FILE...`` (``make readme``) rewrites, in each
@@ -41,6 +42,8 @@ DECISIONS = {
     "client": "nothing: the app logs in with Open edX; no identity comes in",
 }
 SECURITY_SETTINGS = ("LINK_BY_EMAIL", *(flag.upper() for flag in PROVIDER_FLAGS))
+PRESETS_BEGIN = ".. preset table: generated from tutor_lmsbridge/core/presets.py by `make readme`"
+PRESETS_END = ".. end of the preset table"
 
 
 def _default(key: Key) -> str:
@@ -136,11 +139,60 @@ def security_table() -> str:
     return "\n".join(lines)
 
 
+def _directions(preset: Preset) -> str:
+    parts = []
+    if preset.identity_provider:
+        parts.append("login into Open edX")
+    if preset.api_client:
+        parts.append("API client" + (" (service token)" if preset.service_token else ""))
+    elif preset.optional_client:
+        parts.append("API client with ``OAUTH2_CLIENT: true``")
+    if preset.catalog:
+        parts.append("catalog (CORS, cross-domain CSRF, course-run sync)")
+    if preset.login_redirect:
+        parts.append("anonymous learners redirected to it")
+    if preset.login_button:
+        parts.append("login button")
+    return "; ".join(parts)
+
+
+def _login(preset: Preset) -> str:
+    if not preset.identity_provider:
+        return "-"
+    backends = " or ".join(f"``{name}``" for name in preset.backends)
+    return f"``{preset.protocol}``" + (f" ({backends})" if backends else "")
+
+
+def preset_table() -> str:
+    """Per built-in preset: its directions, login protocol, redirect URIs, handover profile."""
+    rows = [
+        [
+            f"``{preset.name}``",
+            _directions(preset),
+            _login(preset),
+            " ".join(f"``<URL>{path}``" for path in preset.redirect_paths) or "-",
+            f"``{preset.handover_profile}``",
+            preset.doc,
+        ]
+        for preset in BUILTIN_PRESETS
+    ]
+    header = ["preset", "directions", "login protocol", "redirect URIs", "handover", "what"]
+    lines = [
+        PRESETS_BEGIN,
+        "",
+        *_table("Presets", header, rows, "10 22 14 18 12 24"),
+        "",
+        PRESETS_END,
+    ]
+    return "\n".join(lines)
+
+
 def generated() -> list[tuple[str, str, Callable[[], str]]]:
     """Each generated part: its first and last marker lines, and what it is made of."""
     return [
         (BEGIN, END, tables),
         (SECURITY_BEGIN, SECURITY_END, security_table),
+        (PRESETS_BEGIN, PRESETS_END, preset_table),
         (message_tables.BEGIN, message_tables.END, message_tables.tables),
     ]
 

@@ -22,7 +22,7 @@ END = ".. end of the message tables"
 VALUE = "…"
 LEVELS = {"error": "ERROR", "warning": "WARNING"}
 #: Where each kind of message is written, relative to the package.
-CONFIG_READERS = ("core", "glue")
+CONFIG_READERS = ("core", "protocols", "glue")
 PROBES = ("output/probe.py", "output/oidc_probe.py", "output/saml_probe.py")
 VERIFY_JOB = "templates/lmsbridge/tasks/lms/verify_objects.py"
 

@@ -9,41 +9,50 @@ reveals nothing; `status` compares them with the current configuration's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..core.plan import Plan
+from .handovers import HANDOVERS, Handover, HandoverContext, handover_of
 from .save_notices import fingerprints, read_state, write_state
 
 PROGRESS_FILE = ("plugins", "lmsbridge", "progress.json")  # under env/
 
 
-def record_init(path: str, plan: Plan, seed: str) -> None:
+def record_init(
+    path: str, plan: Plan, seed: str, handovers: Mapping[str, Handover] = HANDOVERS
+) -> None:
     """The init job finished for the objects of this plan."""
     progress = read_state(path)
-    progress["init"] = fingerprints(plan, seed)["init"]
+    progress["init"] = fingerprints(plan, seed, handovers)["init"]
     write_state(path, progress)
 
 
-def record_handover(path: str, plan: Plan, seed: str, app: str) -> None:
+def record_handover(
+    path: str, plan: Plan, seed: str, app: str, handovers: Mapping[str, Handover] = HANDOVERS
+) -> None:
     """`credentials <app>` printed the app's current settings."""
     progress = read_state(path)
     handed: dict[str, Any] = progress.setdefault("credentials", {})
-    handed[app] = fingerprints(plan, seed)["credentials"][app]
+    handed[app] = fingerprints(plan, seed, handovers)["credentials"][app]
     write_state(path, progress)
 
 
-def pending_lines(plan: Plan, seed: str, progress: dict[str, Any]) -> list[str]:
-    current = fingerprints(plan, seed)
+def pending_lines(
+    plan: Plan, seed: str, progress: dict[str, Any], handovers: Mapping[str, Handover] = HANDOVERS
+) -> list[str]:
+    current = fingerprints(plan, seed, handovers)
     lines = []
     handed = progress.get("credentials", {})
     for app in plan.bridge.apps:
         if handed.get(app.name) == current["credentials"][app.name]:
             continue
-        provider = app.provider
+        # A login client Open edX generated, which the app's profile has it register.
+        generated = handover_of(app, handovers).login_client(HandoverContext(plan, app, False))
         register = (
             f" (that registers the login client Open edX generated; `tutor lmsbridge check "
             f"--probe` confirms {app.name} accepts it)"
-            if provider is not None and provider.generated
+            if generated
             else ""
         )
         lines.append(

@@ -1,26 +1,27 @@
 """`tutor lmsbridge check --probe`: reach each identity provider from this machine.
 
-One finding per endpoint. OpenID Connect providers are probed by ``oidc_probe`` (discovery,
-issuer, endpoints, JWKS), SAML identity providers by ``saml_probe`` (metadata, entity id,
-single sign-on endpoint, signing certificate; inline metadata is checked as given). For the
-others, what counts as healthy is what an OAuth2 provider answers to a request without
-credentials: the authorization page answers (not 404 / 5xx), the token endpoint refuses with
-400 or 401 (once the login client is set: a dummy code exchanged with the client's
-credentials, sent as the backend class sends them, answers invalid_grant), the user-info API
-(``API_ROOT + api/users/me``) refuses with 401 or 403, and an OIDC discovery document is JSON
-naming its endpoints.
+One finding per endpoint; each login protocol probes its providers (protocols/): OpenID
+Connect through ``oidc_probe`` (discovery, issuer, endpoints, JWKS), SAML through
+``saml_probe`` (metadata, entity id, single sign-on endpoint, signing certificate; inline
+metadata is checked as given). For the OAuth2 ones (``probe_oauth2``), what counts as
+healthy is what an OAuth2 provider answers to a request without credentials: the
+authorization page answers (not 404 / 5xx), the token endpoint refuses with 400 or 401
+(once the login client is set: a dummy code exchanged with the client's credentials, sent
+as the backend class sends them, answers invalid_grant), the user-info API (``API_ROOT +
+api/users/me``) refuses with 401 or 403, and an OIDC discovery document is JSON naming its
+endpoints.
 """
 
 from __future__ import annotations
 
 import json
 
-from ..core.connected_apps import ConnectedApp
+from ..core.connected_apps import ConnectedApp, IdentityProvider
 from ..core.plan import Plan
+from ..protocols import provider_protocol
 from .http_fetch import Answer, fetch
-from .oidc_probe import BASIC, POST, ClientCheck, exchange_dummy_code, oauth2_error, probe_oidc
+from .oidc_probe import BASIC, POST, ClientCheck, exchange_dummy_code, oauth2_error
 from .reports import Finding, provider_redirect_uri
-from .saml_probe import check_metadata, probe_saml
 
 USER_INFO_PATH = "api/users/me"
 
@@ -36,63 +37,48 @@ def _finding(key: str, what: str, url: str, answer: Answer, healthy: set[int]) -
 
 
 def probe(plan: Plan, timeout: float = 5.0) -> list[Finding]:
+    """Every identity provider, as its login protocol probes it."""
     findings = []
     for app in plan.bridge.apps:
-        provider = app.provider
         # A pending client does not stop the probe: the endpoints answer before it exists.
-        if provider is None:
-            continue
-        settings = provider.other_settings
-        key = app.key_prefix.rstrip("_")
-        if provider.saml is not None:
-            idp = provider.saml
-            entity_key = f"{app.key_prefix}ENTITY_ID"  # named in the fix of a mismatch
-            found = (
-                probe_saml(idp.metadata_url, idp.entity_id, timeout, entity_key=entity_key)
-                if idp.metadata_url
-                else check_metadata(
-                    idp.metadata_xml, "inline metadata", idp.entity_id, entity_key=entity_key
-                )
-            )
-            findings += [Finding(level, key, message) for level, message in found]
-            continue
-        if app.preset.protocol == "oidc":
-            issuer = settings["ID_TOKEN_ISSUER"]
-            internal = settings.get("INTERNAL_ENDPOINT")
-            client = login_client_check(plan, app) if provider.ready else None
-            findings += [
-                Finding(level, key, message)
-                for level, message in probe_oidc(issuer, internal, timeout, client=client)
-            ]
-            continue
-        if "DISCOVERY_URL" in settings:
-            findings.append(_discovery(key, settings["DISCOVERY_URL"], timeout))
-            continue
-        if "AUTHORIZATION_URL" in settings:
-            url = settings["AUTHORIZATION_URL"]
-            answer = fetch(url, timeout)
-            ok = set(range(200, 400)) | {400, 401, 403}
-            findings.append(_finding(key, "authorization page (browser URL)", url, answer, ok))
-        if "ACCESS_TOKEN_URL" in settings:
-            url = settings["ACCESS_TOKEN_URL"]
-            if provider.ready:
-                findings.append(_client_known(plan, app, url, timeout))
-            else:
-                answer = fetch(url, timeout, method="POST")
-                findings.append(
-                    _finding(key, "token endpoint (internal URL)", url, answer, {400, 401})
-                )
-        if "API_ROOT" in settings:
-            url = settings["API_ROOT"].rstrip("/") + "/" + USER_INFO_PATH
-            answer = fetch(url, timeout)
-            findings.append(_finding(key, "user info without a token", url, answer, {401, 403}))
+        if app.provider is not None:
+            findings += provider_protocol(app.preset).probe(plan, app, timeout)
+    return findings
+
+
+def probe_oauth2(plan: Plan, app: ConnectedApp, timeout: float) -> list[Finding]:
+    """The endpoints an OAuth2 provider's settings name (endpoints and generic protocols)."""
+    provider = app.provider
+    if not isinstance(provider, IdentityProvider):
+        return []
+    settings = provider.other_settings
+    key = app.key_prefix.rstrip("_")
+    if "DISCOVERY_URL" in settings:
+        return [_discovery(key, settings["DISCOVERY_URL"], timeout)]
+    findings = []
+    if "AUTHORIZATION_URL" in settings:
+        url = settings["AUTHORIZATION_URL"]
+        answer = fetch(url, timeout)
+        ok = set(range(200, 400)) | {400, 401, 403}
+        findings.append(_finding(key, "authorization page (browser URL)", url, answer, ok))
+    if "ACCESS_TOKEN_URL" in settings:
+        url = settings["ACCESS_TOKEN_URL"]
+        if provider.ready:
+            findings.append(_client_known(plan, app, url, timeout))
+        else:
+            answer = fetch(url, timeout, method="POST")
+            findings.append(_finding(key, "token endpoint (internal URL)", url, answer, {400, 401}))
+    if "API_ROOT" in settings:
+        url = settings["API_ROOT"].rstrip("/") + "/" + USER_INFO_PATH
+        answer = fetch(url, timeout)
+        findings.append(_finding(key, "user info without a token", url, answer, {401, 403}))
     return findings
 
 
 def login_client_check(plan: Plan, app: ConnectedApp) -> ClientCheck:
     """The login client as the LMS presents it at the token endpoint (never printed)."""
     provider = app.provider
-    assert provider is not None
+    assert isinstance(provider, IdentityProvider)
     prefix = app.key_prefix
     return ClientCheck(
         client_id=provider.client_id,
@@ -113,7 +99,7 @@ def oauth2_auth_method(app: ConnectedApp) -> str:
     from ..core.backend_classes import load_class  # imports the class: probe only
 
     provider = app.provider
-    assert provider is not None
+    assert isinstance(provider, IdentityProvider)
     cls = load_class(provider.backend.class_path)
     setting = provider.other_settings.get("TOKEN_ENDPOINT_AUTH_METHOD")
     if setting and cls is not None and "TOKEN_ENDPOINT_AUTH_METHOD" in dir(cls):
@@ -128,7 +114,7 @@ def _client_known(plan: Plan, app: ConnectedApp, url: str, timeout: float) -> Fi
     so ``invalid_grant`` means the id and secret are registered, and ``invalid_client`` (401)
     that they are not."""
     provider = app.provider
-    assert provider is not None
+    assert isinstance(provider, IdentityProvider)
     key = app.key_prefix.rstrip("_")
     method = oauth2_auth_method(app)
     answer = exchange_dummy_code(url, login_client_check(plan, app), method, timeout)

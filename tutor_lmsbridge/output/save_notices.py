@@ -12,9 +12,13 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
+from ..core.connected_apps import IdentityProvider
 from ..core.plan import Plan
+from ..protocols import login_protocol
+from .handovers import HANDOVERS, Handover
 from .reports import credential_items, provider_redirect_uri, provider_registration
 
 SERVICE_NAMES = {"lms": "LMS", "cms": "Studio"}
@@ -25,17 +29,22 @@ def _digest(seed: str, value: Any) -> str:
     return hmac.new(seed.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def fingerprints(plan: Plan, seed: str) -> dict[str, Any]:
+def fingerprints(
+    plan: Plan, seed: str, handovers: Mapping[str, Handover] = HANDOVERS
+) -> dict[str, Any]:
     apps = {}
     for app in plan.bridge.apps:
-        items = credential_items(plan, app, dev=False)
+        # What the app's handover profile gives it: a change means it needs its settings.
+        items = credential_items(plan, app, False, handovers)
         # The login client the app registers (None, None: the app made its own).
         handed: list[str | None] = [None, None]
-        if app.provider is not None and app.provider.generated:
-            handed = [app.provider.client_id, app.provider.client_secret]
+        provider = app.provider
+        if isinstance(provider, IdentityProvider) and provider.generated:
+            handed = [provider.client_id, provider.client_secret]
         parts: list[Any] = [items, provider_redirect_uri(plan, app, dev=False), handed]
-        if app.provider is not None and app.provider.saml is not None:
-            # What the SAML IdP's admin registers (SP entity id, certificate...).
+        protocol = login_protocol(app.preset)
+        if provider is not None and protocol is not None and protocol.registration_fingerprinted:
+            # What the IdP's admin registers (a SAML SP entity id, certificate...).
             parts.append(provider_registration(plan, app, dev=False))
         apps[app.name] = _digest(seed, parts)
     return {
