@@ -6,10 +6,9 @@ into the objects and settings Open edX needs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from .presets import Backend, LinkPolicy, Preset
-from .records import Record
 from .url_values import BaseUrl
 
 PREFIX = "LMSBRIDGE_"
@@ -27,7 +26,7 @@ def saml_provider_id(slug: str) -> str:
     return f"{SAML_PROVIDER_PREFIX}-{slug}"
 
 
-class Platform(Record):
+class Platform(NamedTuple):
     """The Open edX side, from Tutor's own settings."""
 
     lms_host: str
@@ -57,7 +56,7 @@ class Platform(Record):
         return f"{'https' if self.https else 'http'}://{host}/learning"
 
 
-class SamlIdp(Record):
+class SamlIdp(NamedTuple):
     """A SAML identity provider: where its metadata comes from and how its attributes map."""
 
     entity_id: str
@@ -66,7 +65,7 @@ class SamlIdp(Record):
     attributes: dict[str, str]  # SAMLProviderConfig field (attr_*) -> SAML attribute name
 
 
-class SamlServiceProvider(Record):
+class SamlServiceProvider(NamedTuple):
     """Open edX as a SAML service provider (one for the LMS Site, configuration "default")."""
 
     entity_id: str
@@ -76,7 +75,7 @@ class SamlServiceProvider(Record):
     certificate: str  # base64 DER: public, in the SAMLConfiguration row and the credentials
 
 
-class IdentityProvider(Record):
+class IdentityProvider(NamedTuple):
     """Direction A: Open edX logs learners in through this app (a social-auth backend, or
     edx-platform's SAML backend for a SAML identity provider)."""
 
@@ -119,7 +118,7 @@ class IdentityProvider(Record):
         return oauth2_provider_id(self.backend.name)
 
 
-class ApiClient(Record):
+class ApiClient(NamedTuple):
     """Direction B: this app calls Open edX (OAuth2 application + service user + token)."""
 
     service_username: str
@@ -133,7 +132,7 @@ class ApiClient(Record):
     token_expires: str  # ISO date
 
 
-class CatalogSide(Record):
+class CatalogSide(NamedTuple):
     """A course catalog (Richie) Open edX serves: API key, cross-domain CSRF, course sync."""
 
     # Open edX's EDX_API_KEY, sent as X-Edx-Api-Key by a Richie older than 2.0.0-beta.17
@@ -150,7 +149,7 @@ class CatalogSide(Record):
         return "/api/v1.0/course-runs-sync/"
 
 
-class ConnectedApp(Record):
+class ConnectedApp(NamedTuple):
     name: str
     preset: Preset
     url: BaseUrl  # what the learner's browser reaches
@@ -165,7 +164,7 @@ class ConnectedApp(Record):
         return app_key_prefix(self.name)
 
 
-class Bridge(Record):
+class Bridge(NamedTuple):
     platform: Platform
     apps: tuple[ConnectedApp, ...]
     login_redirect_app: ConnectedApp | None

@@ -16,9 +16,7 @@ import base64
 import hashlib
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-from .records import Record
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -96,7 +94,7 @@ def redirect_sso_url(entity: ET.Element) -> str:
     return ""
 
 
-class SpKeyPair(Record):
+class SpKeyPair(NamedTuple):
     private_key: str  # PKCS#8, base64 body without the PEM lines (as edx-platform documents)
     certificate: str  # DER certificate, base64 body without the PEM lines
 

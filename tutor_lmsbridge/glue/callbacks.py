@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 from tutor import config as tutor_config
@@ -24,7 +24,6 @@ from ..core.keys import SEED_KEY
 from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import OPENEDX_PLUGIN_PATH
-from ..core.records import Record
 from ..output import pending, save_notices
 from .templating import Gate, command_syntax, presets, tutor_plan
 
@@ -140,7 +139,7 @@ def read_task(templates: str, path: tuple[str, ...]) -> str:
         return task_file.read()
 
 
-class JobFlag(Record):
+class JobFlag(NamedTuple):
     """A boolean option of a job that runs another task instead of the default one (a task
     template of its own, so that the rendered script stays plain text with no secret)."""
 

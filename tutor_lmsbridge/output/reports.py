@@ -10,20 +10,19 @@ import hashlib
 import json
 import shlex
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core.connected_apps import ConnectedApp
 from ..core.errors import ConfigError, Syntax
 from ..core.pipeline import plan_for
 from ..core.plan import MANAGED_MARKER, Plan
 from ..core.presets import PRESETS, Preset
-from ..core.records import Record
 from ..core.richie_routing import richie_backend_entry
 from .escaping import python_literal
 from .masking import mask, secret_values
 
 
-class Finding(Record):
+class Finding(NamedTuple):
     level: str  # "error", "warning" or "ok"
     key: str  # the config key (or app) it is about
     message: str
