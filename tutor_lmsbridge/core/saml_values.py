@@ -114,8 +114,9 @@ def load_private_key(pem: str) -> object:
     if "-----BEGIN" not in pem:
         raise KeyProblem("is not a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
     try:
-        # OpenSSL's consistency check of the RSA numbers takes ~30 ms, on every render: the
-        # key is Tutor's own (or the operator's), read for its structure and size only.
+        # No consistency check of the RSA numbers: OpenSSL's is slow and would run on every
+        # render, and the key is Tutor's own (or the operator's), read for its structure and
+        # size only.
         key = serialization.load_pem_private_key(
             pem.strip().encode(), password=None, unsafe_skip_rsa_key_validation=True
         )
