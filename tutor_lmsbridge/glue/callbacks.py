@@ -83,8 +83,9 @@ def refuse_if_invalid() -> None:
 def refuse_before(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """ENV_TEMPLATE_TARGETS: a filter that changes nothing and refuses an invalid config
     when `tutor config save` starts rendering, before the first file is written (the env is
-    never half-rendered)."""
-    refuse_if_invalid()
+    never half-rendered). Not while `plugins disable` lists our target to remove it."""
+    if not Gate.unloading:
+        refuse_if_invalid()
     return items
 
 
@@ -247,7 +248,11 @@ def remove_env_files(plugin: str, root: str, config: dict[str, Any]) -> None:
     folder, and the target's parent folder when it is empty."""
     if plugin != "lmsbridge":
         return
-    tutor_env._delete_plugin_templates(plugin, root, config)
+    Gate.unloading = True  # it lists our target through the filter refuse_before is on
+    try:
+        tutor_env._delete_plugin_templates(plugin, root, config)
+    finally:
+        Gate.unloading = False
     env_root = tutor_env.base_dir(root)
     shutil.rmtree(os.path.join(env_root, *STATE_DIR), ignore_errors=True)
     source, destination = IMAGE_TARGET
