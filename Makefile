@@ -51,6 +51,7 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # The generated tables of docs/: keys, trust defaults (from the key catalog) and messages

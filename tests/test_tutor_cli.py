@@ -91,6 +91,51 @@ def test_disable_removes_every_patch_and_prints_no_secret(configured_root: Path)
     assert not (configured_root / "env/build/openedx/lmsbridge").exists()
 
 
+def env_files(root: Path) -> dict[str, bytes]:
+    return {path: data for path, data in snapshot(root).items() if path.startswith("env/")}
+
+
+def test_disable_leaves_the_env_as_it_was_before_the_plugin(tmp_path: Path) -> None:
+    """Enable, save, disable: env/ is byte for byte what it was before (Tutor's own cleanup
+    removes our template target, the plugin its state), and config.yml keeps the operator's
+    values, as Tutor keeps a disabled plugin's settings for when it is enabled again."""
+    run_tutor(tmp_path, "config", "save")
+    before = env_files(tmp_path)
+    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(MITXONLINE))
+    rendered = tmp_path / "env/build/openedx/lmsbridge/image"
+    assert (rendered / "requirements.txt").is_file()
+    assert (rendered / "openedx_plugin/lmsbridge_openedx/apps.py").is_file()
+    assert (tmp_path / "env/plugins/lmsbridge/last-save.json").is_file()
+    ours = {
+        key: value
+        for key, value in yaml.safe_load((tmp_path / "config.yml").read_text()).items()
+        if key.startswith("LMSBRIDGE_")
+    }
+    result = run_tutor(tmp_path, "plugins", "disable", "lmsbridge")
+    assert f"env - removing folder: {rendered}" in result.stdout  # Tutor's message
+    assert env_files(tmp_path) == before
+    kept = yaml.safe_load((tmp_path / "config.yml").read_text())
+    assert {key: kept[key] for key in ours} == ours
+
+
+def test_disabling_another_plugin_leaves_its_files_as_tutor_does(tmp_path: Path) -> None:
+    """Our cleanup is for our plugin only: Tutor 22 leaves tutor-mfe's rendered folder behind
+    when mfe is disabled, and so it stays with lmsbridge enabled; our files stay too."""
+    run_tutor(tmp_path, "plugins", "enable", "mfe", "lmsbridge")
+    run_tutor(tmp_path, "config", "save", *set_args(MITXONLINE))
+    mfe_files = {path: data for path, data in env_files(tmp_path).items() if "/mfe/" in path}
+    ours = {path: data for path, data in env_files(tmp_path).items() if "lmsbridge/" in path}
+    assert any(path.startswith("env/plugins/mfe/") for path in mfe_files)
+    assert "env/build/openedx/lmsbridge/image/requirements.txt" in ours
+    run_tutor(tmp_path, "plugins", "disable", "mfe")
+    after = env_files(tmp_path)
+    assert {path: after[path] for path in mfe_files if path.startswith("env/plugins/")} == {
+        path: data for path, data in mfe_files.items() if path.startswith("env/plugins/")
+    }
+    assert {path: after.get(path) for path in ours} == ours
+
+
 def test_runs_alongside_tutor_mfe(tmp_path: Path) -> None:
     run_tutor(tmp_path, "plugins", "enable", "mfe", "lmsbridge")
     run_tutor(tmp_path, "config", "save", *set_args(MITXONLINE))

@@ -12,6 +12,7 @@ from .glue import tutor_input
 from .glue.callbacks import (
     DRY_RUN_HELP,
     DRY_RUN_TASK_PATH,
+    IMAGE_TARGET,
     INIT_JOB_HELP,
     INIT_TASK_PATH,
     SYNC_JOB_HELP,
@@ -27,7 +28,7 @@ from .glue.callbacks import (
     read_task,
     record_init_run,
     refuse_before,
-    remove_rendered_files,
+    remove_env_files,
     report_after_save,
     validate_config,
 )
@@ -51,16 +52,17 @@ hooks.Filters.CLI_DO_INIT_TASKS.add()(before_init_tasks)
 hooks.Actions.DO_JOB.add(priority=hooks.priorities.HIGH)(before_job)
 hooks.Actions.ENV_SAVED.add()(copy_openedx_app)
 hooks.Actions.ENV_SAVED.add()(report_after_save)
-# Before Tutor's own PLUGIN_UNLOADED callback (priority HIGH), which removes our hooks.
-hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_rendered_files)
+# `plugins disable` removes our files: before Tutor's PLUGIN_UNLOADED callback (priority HIGH)
+# clears our hooks, our template target with them (see remove_env_files).
+hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_env_files)
 
 ########## Templates
-# templates/build/openedx/lmsbridge/ is rendered by Tutor's own "build" target into the openedx
-# image's build context (no target of ours: each one costs every `config save` a renderer and
-# a walk of every template root). The plugin's Open edX app is copied there verbatim after
-# each save (copy_openedx_app), not rendered. templates/lmsbridge/ holds the jobs' tasks and,
-# in settings/, the bodies of the two settings patches.
+# templates/lmsbridge/image/ is rendered into the openedx image's build context; the plugin's
+# Open edX app is copied there verbatim after each save (copy_openedx_app), not rendered.
+# templates/lmsbridge/ also holds the jobs' tasks and, in settings/, the bodies of the two
+# settings patches: read or included, never rendered into env/ themselves.
 hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES)
+hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(IMAGE_TARGET)
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
     [("lmsbridge_py", python_literal), ("lmsbridge_yaml", yaml_value)]
 )

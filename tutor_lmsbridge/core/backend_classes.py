@@ -15,9 +15,7 @@ import ast
 import importlib
 import inspect
 import textwrap
-from typing import Any
-
-from .records import Record
+from typing import Any, NamedTuple
 
 # Settings edx-platform's provider configuration gives every backend (its key, secret).
 _FROM_THE_ROW = frozenset({"KEY", "SECRET"})
@@ -25,7 +23,7 @@ _FROM_THE_ROW = frozenset({"KEY", "SECRET"})
 _BASE_MODULES = frozenset({"social_core.backends.base", "social_core.backends.oauth"})
 
 
-class BackendClass(Record):
+class BackendClass(NamedTuple):
     importable: bool  # False: only the image has it (PACKAGE installs it there)
     problem: str  # why the class cannot serve as an OAuth2 provider ("" when it can)
     required_settings: tuple[str, ...]  # settings it reads without a default

@@ -171,7 +171,8 @@ def _app_typo(app: str, names: list[str]) -> str | None:
 
 
 def _unknown(name: str, candidates: list[str]) -> ConfigError:
-    # Imported on the error path only: difflib and heapq cost every `tutor` command ~1 ms.
+    # Imported on the error path only: a `tutor` command without a mistake has no use for
+    # difflib (and heapq).
     import difflib
 
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)

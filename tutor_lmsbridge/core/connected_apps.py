@@ -7,10 +7,9 @@ into the objects and settings Open edX needs.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, NamedTuple
 
 from .presets import Backend, LinkPolicy, Preset
-from .records import Record
 from .url_values import BaseUrl
 
 PREFIX = "LMSBRIDGE_"
@@ -28,7 +27,7 @@ def saml_provider_id(slug: str) -> str:
     return f"{SAML_PROVIDER_PREFIX}-{slug}"
 
 
-class Platform(Record):
+class Platform(NamedTuple):
     """The Open edX side, from Tutor's own settings."""
 
     lms_host: str
@@ -58,7 +57,7 @@ class Platform(Record):
         return f"{'https' if self.https else 'http'}://{host}/learning"
 
 
-class SamlIdp(Record):
+class SamlIdp(NamedTuple):
     """A SAML identity provider: where its metadata comes from and how its attributes map."""
 
     entity_id: str
@@ -67,7 +66,7 @@ class SamlIdp(Record):
     attributes: dict[str, str]  # SAMLProviderConfig field (attr_*) -> SAML attribute name
 
 
-class SamlServiceProvider(Record):
+class SamlServiceProvider(NamedTuple):
     """Open edX as a SAML service provider (one for the LMS Site, configuration "default")."""
 
     entity_id: str
@@ -148,7 +147,7 @@ class SamlIdentityProvider(ProviderBase):
 Provider = IdentityProvider | SamlIdentityProvider
 
 
-class ApiClient(Record):
+class ApiClient(NamedTuple):
     """Direction B: this app calls Open edX (OAuth2 application + service user + token)."""
 
     service_username: str
@@ -162,7 +161,7 @@ class ApiClient(Record):
     token_expires: str  # ISO date
 
 
-class CatalogSide(Record):
+class CatalogSide(NamedTuple):
     """A course catalog (Richie) Open edX serves: API key, cross-domain CSRF, course sync."""
 
     # Open edX's EDX_API_KEY, sent as X-Edx-Api-Key by a Richie older than 2.0.0-beta.17
@@ -179,7 +178,7 @@ class CatalogSide(Record):
         return "/api/v1.0/course-runs-sync/"
 
 
-class ConnectedApp(Record):
+class ConnectedApp(NamedTuple):
     name: str
     preset: Preset
     url: BaseUrl  # what the learner's browser reaches
@@ -194,7 +193,7 @@ class ConnectedApp(Record):
         return app_key_prefix(self.name)
 
 
-class Bridge(Record):
+class Bridge(NamedTuple):
     platform: Platform
     apps: tuple[ConnectedApp, ...]
     login_redirect_app: ConnectedApp | None

@@ -11,7 +11,7 @@ iterate over this catalog: adding a key is one entry here plus the place its val
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..protocols import provider_protocol
 from . import value_types as kinds
@@ -25,7 +25,6 @@ from .presets import (
     SAML_ATTRIBUTES,
     Preset,
 )
-from .records import Record
 from .value_types import Kind, Rules
 from .vocabulary import (
     BACKEND_NAME_RE,
@@ -57,14 +56,14 @@ class AppView(Protocol):
     def get(self, setting: str) -> Any: ...
 
 
-class Derived(Record):
+class Derived(NamedTuple):
     """A default computed from the app; ``doc`` says how, in the README."""
 
     compute: Callable[[AppView], Any]
     doc: str
 
 
-class Required(Record):
+class Required(NamedTuple):
     """No default: the key must be set (``example`` shows an accepted value), unless
     ``unless`` says the app does without it (its value is then unset)."""
 
@@ -76,7 +75,7 @@ def _all(_preset: Preset) -> bool:
     return True
 
 
-class Key(Record):
+class Key(NamedTuple):
     setting: str  # "APPS" or, per app, "CLIENT_ID"
     kind: Kind
     doc: str

@@ -6,7 +6,7 @@ The settings patches, the requirements file, the init job, ``tutor lmsbridge sta
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..protocols import provider_protocol
 from .connected_apps import (
@@ -19,7 +19,6 @@ from .connected_apps import (
     saml_provider_id,
 )
 from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
-from .records import Record
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
@@ -37,13 +36,13 @@ PROVIDER_FIELDS = ("enabled", "name", "slug", "key", "visible", *PROVIDER_FLAGS)
 LOGOUT_URL_SETTING = "logout_url"
 
 
-class ServiceUser(Record):
+class ServiceUser(NamedTuple):
     app: str
     username: str
     email: str
 
 
-class OAuthApplication(Record):
+class OAuthApplication(NamedTuple):
     """A django-oauth-toolkit Application in Open edX, for an app of direction B."""
 
     app: str
@@ -57,7 +56,7 @@ class OAuthApplication(Record):
     skip_authorization: bool = True
 
 
-class ServiceToken(Record):
+class ServiceToken(NamedTuple):
     app: str
     username: str
     application: str  # OAuthApplication.name
@@ -66,7 +65,7 @@ class ServiceToken(Record):
     expires: str  # ISO 8601, UTC
 
 
-class ProviderConfig(Record):
+class ProviderConfig(NamedTuple):
     """A third_party_auth OAuth2ProviderConfig row, for an app of direction A."""
 
     app: str
@@ -142,7 +141,7 @@ SAML_SP_OTHER_CONFIG: dict[str, Any] = {
 }
 
 
-class SamlConfiguration(Record):
+class SamlConfiguration(NamedTuple):
     """Open edX's SAML service provider: a third_party_auth SAMLConfiguration row. Its
     private key stays empty (edx reads SOCIAL_AUTH_SAML_SP_PRIVATE_KEY); its public_key holds
     the certificate, so that a key rotation is one new history row."""
@@ -155,7 +154,7 @@ class SamlConfiguration(Record):
     enabled: bool = True
 
 
-class SamlProvider(Record):
+class SamlProvider(NamedTuple):
     """A third_party_auth SAMLProviderConfig row (provider id saml-<slug>)."""
 
     app: str
@@ -217,7 +216,7 @@ class SamlProvider(Record):
         }
 
 
-class CompanionRedirect(Record):
+class CompanionRedirect(NamedTuple):
     """openedx-companion-auth's MITX_REDIRECT_* settings."""
 
     enabled: bool
@@ -226,7 +225,7 @@ class CompanionRedirect(Record):
     deny: list[str]
 
 
-class LmsSettings(Record):
+class LmsSettings(NamedTuple):
     """What the LMS settings patches write; each field is one statement there."""
 
     allow_public_account_creation: bool
@@ -250,7 +249,7 @@ class LmsSettings(Record):
     tpa_automatic_logout: bool = False
 
 
-class CourseSync(Record):
+class CourseSync(NamedTuple):
     """A catalog Studio sends published course runs to (in-image code, CMS settings)."""
 
     app: str
@@ -259,7 +258,7 @@ class CourseSync(Record):
     timeout: int
 
 
-class Plan(Record):
+class Plan(NamedTuple):
     bridge: Bridge
     users: tuple[ServiceUser, ...]
     applications: tuple[OAuthApplication, ...]

@@ -9,9 +9,7 @@ the presets as an argument and never asks Tutor.
 
 from __future__ import annotations
 
-from typing import Literal
-
-from .records import Record
+from typing import Literal, NamedTuple
 
 # The plugin's own Open edX app (course-run sync, /richie/ redirect, the per-app OpenID
 # Connect backends), copied into the image's build context and installed from there
@@ -23,7 +21,7 @@ OIDC_BACKEND_MODULE = "lmsbridge_openedx.oidc"
 COMPANION_AUTH_REQUIREMENT = "openedx-companion-auth==1.3.0"
 
 
-class Backend(Record):
+class Backend(NamedTuple):
     """A python-social-auth backend installable into the openedx image."""
 
     name: str  # the backend's ``name``: the provider id is "oa2-<name>"
@@ -108,7 +106,7 @@ Protocol = Literal["", "endpoints", "generic", "oidc", "saml"]
 HANDOVER_NAMES = ("mitx", "richie", "edx-oauth2-client", "none")
 
 
-class Preset(Record):
+class Preset(NamedTuple):
     name: str
     title: str  # default provider display name (<= 50 characters)
     identity_provider: bool  # direction A

@@ -16,9 +16,7 @@ import base64
 import hashlib
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-from .records import Record
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -96,7 +94,7 @@ def redirect_sso_url(entity: ET.Element) -> str:
     return ""
 
 
-class SpKeyPair(Record):
+class SpKeyPair(NamedTuple):
     private_key: str  # PKCS#8, base64 body without the PEM lines (as edx-platform documents)
     certificate: str  # DER certificate, base64 body without the PEM lines
 
@@ -116,8 +114,9 @@ def load_private_key(pem: str) -> object:
     if "-----BEGIN" not in pem:
         raise KeyProblem("is not a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
     try:
-        # OpenSSL's consistency check of the RSA numbers takes ~30 ms, on every render: the
-        # key is Tutor's own (or the operator's), read for its structure and size only.
+        # No consistency check of the RSA numbers: OpenSSL's is slow and would run on every
+        # render, and the key is Tutor's own (or the operator's), read for its structure and
+        # size only.
         key = serialization.load_pem_private_key(
             pem.strip().encode(), password=None, unsafe_skip_rsa_key_validation=True
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, show_value
-from .records import Record
 
 # A DNS name or IPv4 address; an IPv6 literal comes in brackets and is checked apart.
 _HOST_RE = re.compile(
@@ -51,7 +51,7 @@ def _without_user_info(text: str) -> str:
     return scheme + text[match.end() :]
 
 
-class BaseUrl(Record):
+class BaseUrl(NamedTuple):
     """An absolute http(s) URL without query or fragment, kept without a trailing slash."""
 
     scheme: str

@@ -14,17 +14,16 @@ import datetime
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ConfigError, show_value
-from .records import Record
 
 # Characters a single-line value may not contain: controls and line breaks. Sets, not
 # regexes: compiling a regex costs every `tutor` call that loads the plugin.
 _CONTROLS = frozenset(map(chr, [*range(0x20), 0x7F, 0x85, 0x2028, 0x2029]))
 
 
-class Kind(Record):
+class Kind(NamedTuple):
     name: str  # as the README's key tables show it
     literal: bool  # `tutor lmsbridge set` keeps the value exactly as typed
     secret: bool = False  # never shown: not in messages, `status`, logs or job scripts
@@ -48,7 +47,7 @@ XML = Kind("XML", literal=True)  # a document on several lines (SAML metadata)
 PRIVATE_KEY = Kind("RSA private key (PEM)", literal=True, secret=True)
 
 
-class Rules(Record):
+class Rules(NamedTuple):
     """What a text value may look like (the catalog gives each key its own)."""
 
     pattern: str | None = None  # the characters (and shape) allowed, as a full-match regex

@@ -8,11 +8,12 @@ printvalue``, ``plugins disable``) keeps working and ends with that line as a wa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 from tutor import config as tutor_config
@@ -23,7 +24,6 @@ from ..core.errors import ConfigError
 from ..core.keys import SEED_KEY
 from ..core.plan import Plan
 from ..core.presets import OPENEDX_PLUGIN_PATH
-from ..core.records import Record
 from ..output import pending, save_notices
 from .templating import Gate, command_syntax, handovers, plan_of, tutor_plan
 
@@ -31,10 +31,13 @@ INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
 DRY_RUN_TASK_PATH = ("lmsbridge", "tasks", "lms", "init-dry-run")
 VERIFY_TASK_PATH = ("lmsbridge", "tasks", "lms", "verify")
 SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
-# Where ENV_TEMPLATE_TARGETS renders our files (the openedx image build context), and the
-# fingerprints of the last `config save` (no value, only HMACs).
-RENDERED_DIRS = (("env", "build", "openedx", "lmsbridge"), ("env", "plugins", "lmsbridge"))
-STATE_FILE = ("plugins", "lmsbridge", "last-save.json")  # under env/
+# Our template target: templates/lmsbridge/image/ is rendered into the openedx image's build
+# context, env/build/openedx/lmsbridge/image/, which the Dockerfile patch copies.
+IMAGE_TARGET = ("lmsbridge/image", "build/openedx")
+# What the plugin writes itself under env/, which no template renders: the fingerprints of the
+# last `config save` (no value, only HMACs) and the init job's progress (output/pending.py).
+STATE_DIR = ("plugins", "lmsbridge")
+STATE_FILE = (*STATE_DIR, "last-save.json")
 # The plugin's own Open edX app (tutor_lmsbridge/openedx_app) is source code, not a template:
 # it is copied verbatim next to the rendered requirements file.
 OPENEDX_APP_ENV = ("build", "openedx", "lmsbridge", "image", "openedx_plugin")  # under env/
@@ -79,8 +82,9 @@ def refuse_if_invalid() -> None:
 def refuse_before(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """ENV_TEMPLATE_TARGETS: a filter that changes nothing and refuses an invalid config
     when `tutor config save` starts rendering, before the first file is written (the env is
-    never half-rendered)."""
-    refuse_if_invalid()
+    never half-rendered). Not while `plugins disable` lists our target to remove it."""
+    if not Gate.unloading:
+        refuse_if_invalid()
     return items
 
 
@@ -139,7 +143,7 @@ def read_task(templates: str, path: tuple[str, ...]) -> str:
         return task_file.read()
 
 
-class JobFlag(Record):
+class JobFlag(NamedTuple):
     """A boolean option of a job that runs another task instead of the default one (a task
     template of its own, so that the rendered script stays plain text with no secret)."""
 
@@ -230,9 +234,27 @@ def images_to_build(images: list[str], context_name: str) -> list[str]:
     return images
 
 
-def remove_rendered_files(plugin: str, root: str, _config: dict[str, Any]) -> None:
-    """PLUGIN_UNLOADED: Tutor re-renders the env on disable but leaves files of disabled
-    plugins behind; remove ours so that no generated file outlives the plugin."""
-    if plugin == "lmsbridge":
-        for folder in RENDERED_DIRS:
-            shutil.rmtree(os.path.join(root, *folder), ignore_errors=True)
+def remove_env_files(plugin: str, root: str, config: dict[str, Any]) -> None:
+    """PLUGIN_UNLOADED (`tutor plugins disable`): no file of ours outlives the plugin.
+
+    The rendered folder goes through Tutor's own cleanup, ``_delete_plugin_templates`` in
+    tutor/env.py, which removes env/<dst>/<src> for each template target the plugin added.
+    Tutor 22 runs it at the default priority, after ``_unload_on_disable`` (tutor/plugins/
+    __init__.py, priority HIGH) has cleared the plugin's hooks, its targets with them: there it
+    finds none and removes nothing (tutor-mfe's env/plugins/mfe stays behind). So we run it
+    while our target is still registered (plugin.py: priority HIGH - 1), for this plugin only,
+    leaving other plugins' files as Tutor leaves them. Then what no template renders: our state
+    folder, and the target's parent folder when it is empty."""
+    if plugin != "lmsbridge":
+        return
+    Gate.unloading = True  # it lists our target through the filter refuse_before is on
+    try:
+        tutor_env._delete_plugin_templates(plugin, root, config)
+    finally:
+        Gate.unloading = False
+    env_root = tutor_env.base_dir(root)
+    shutil.rmtree(os.path.join(env_root, *STATE_DIR), ignore_errors=True)
+    source, destination = IMAGE_TARGET
+    parent = os.path.join(env_root, *destination.split("/"), *source.split("/")[:-1])
+    with contextlib.suppress(OSError):  # not empty: files that are not ours stay
+        os.rmdir(parent)

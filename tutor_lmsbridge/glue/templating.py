@@ -44,11 +44,14 @@ def plan_of(config: Mapping[str, Any]) -> Plan:
 
 class Gate:
     """The verdict on the configuration the running command loaded (CONFIG_LOADED), and
-    whether the command was refused for it (then the closing warning is not repeated)."""
+    whether the command was refused for it (then the closing warning is not repeated).
+    ``unloading``: `plugins disable` is listing our template target to remove it, which
+    renders nothing and must work whatever the configuration."""
 
     judged: bool = False
     error: ConfigError | None = None
     refused: bool = False
+    unloading: bool = False
 
 
 def tutor_plan(config: Mapping[str, Any]) -> Plan:

@@ -11,11 +11,10 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import NamedTuple
 
-from ..core.records import Record
 
-
-class Answer(Record):
+class Answer(NamedTuple):
     status: int | None  # None: no HTTP answer
     body: bytes
     problem: str  # why there was no answer

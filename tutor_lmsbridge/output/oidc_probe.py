@@ -23,9 +23,8 @@ URL and what was expected. No Tutor here: the plugin and tests call it with plai
 
 import base64
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..core.records import Record
 from .http_fetch import Answer, fetch
 
 WELL_KNOWN = "/.well-known/openid-configuration"
@@ -40,7 +39,7 @@ BASIC, POST = "client_secret_basic", "client_secret_post"
 DUMMY_CODE = "lmsbridge-probe-dummy-code"
 
 
-class ClientCheck(Record):
+class ClientCheck(NamedTuple):
     """The login client the LMS authenticates with at the token endpoint."""
 
     client_id: str

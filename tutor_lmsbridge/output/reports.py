@@ -9,21 +9,20 @@ import base64
 import hashlib
 import json
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core.connected_apps import ConnectedApp
 from ..core.errors import ConfigError, Syntax
 from ..core.pipeline import plan_for
 from ..core.plan import MANAGED_MARKER, Plan
 from ..core.presets import HANDOVER_NAMES, PRESETS, Preset
-from ..core.records import Record
 from ..protocols import login_protocol, provider_protocol
 from .escaping import python_literal
 from .handovers import HANDOVERS, Handover, HandoverContext, handover_of
 from .masking import mask, secret_values
 
 
-class Finding(Record):
+class Finding(NamedTuple):
     level: str  # "error", "warning" or "ok"
     key: str  # the config key (or app) it is about
     message: str
