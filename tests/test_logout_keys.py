@@ -13,6 +13,7 @@ import yaml
 
 from tutor_lmsbridge.core.pipeline import plan_for
 
+from .support import tutor_helpers
 from .support.edx_settings import load_lms_settings
 from .support.samples import MITXONLINE, OIDC, PLATFORM
 from .support.tutor_helpers import run_tutor, set_args
@@ -20,10 +21,7 @@ from .support.tutor_helpers import run_tutor, set_args
 
 @pytest.fixture(scope="module")
 def saved_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("logout")
-    run_tutor(root, "plugins", "enable", "lmsbridge")
-    run_tutor(root, "config", "save", *set_args(OIDC))
-    return root
+    return tutor_helpers.saved_root(tmp_path_factory.mktemp("logout"), OIDC)
 
 
 @pytest.mark.parametrize(
@@ -45,10 +43,7 @@ def saved_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_careless_values_are_refused_in_one_line(
     saved_root: Path, tmp_path: Path, command: str, typed: str, reason: str, fix: str
 ) -> None:
-    import shutil
-
-    root = tmp_path / "root"
-    shutil.copytree(saved_root, root)
+    root = tutor_helpers.copy_root(saved_root, tmp_path)
     before = (root / "config.yml").read_bytes()
     if command == "lmsbridge-set":
         result = run_tutor(root, "lmsbridge", "set", typed, check=False)
@@ -122,10 +117,7 @@ def test_an_app_with_a_logout_page_sends_the_learner_there() -> None:
 
 
 def test_saved_values_stay_as_typed(saved_root: Path, tmp_path: Path) -> None:
-    import shutil
-
-    root = tmp_path / "root"
-    shutil.copytree(saved_root, root)
+    root = tutor_helpers.copy_root(saved_root, tmp_path)
     run_tutor(
         root,
         "lmsbridge",

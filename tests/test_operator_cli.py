@@ -15,7 +15,7 @@ from tutor_lmsbridge.output.masking import secret_values
 from .core.test_read_bridge import INVALID, bridge
 from .support.provider_server import closed_port_url, provider_server, silent_listener
 from .support.samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine
-from .support.tutor_helpers import run_tutor, set_args
+from .support.tutor_helpers import run_tutor, saved_root, set_args
 
 CONFIG = {
     **combine(MITXONLINE, KEYCLOAK, RICHIE),
@@ -25,10 +25,7 @@ CONFIG = {
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("operator")
-    run_tutor(path, "plugins", "enable", "lmsbridge")
-    run_tutor(path, "config", "save", *set_args(CONFIG))
-    return path
+    return saved_root(tmp_path_factory.mktemp("operator"), CONFIG)
 
 
 def secrets() -> list[str]:
@@ -322,10 +319,7 @@ def cases_for_set() -> list[tuple[dict[str, Any], str, str]]:
 def empty_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cases are complete configurations: a root with no LMSBRIDGE_* value (the seed
     saved). Each refused `set` must leave it as it is, so the cases share it."""
-    path = tmp_path_factory.mktemp("empty")
-    run_tutor(path, "plugins", "enable", "lmsbridge")
-    run_tutor(path, "config", "save")
-    return path
+    return saved_root(tmp_path_factory.mktemp("empty"))
 
 
 def test_at_least_twenty_invalid_configurations_each_with_its_own_message() -> None:

@@ -15,7 +15,7 @@ import yaml
 
 from .support.edx_settings import load_lms_settings
 from .support.samples import KEYCLOAK, MITXONLINE, OIDC, PLATFORM, RICHIE, combine
-from .support.tutor_helpers import run_tutor, set_args
+from .support.tutor_helpers import run_tutor, saved_root, set_args
 
 CONFIG = {
     **combine(MITXONLINE, KEYCLOAK, RICHIE, OIDC),
@@ -30,10 +30,7 @@ ISSUER = OIDC["LMSBRIDGE_SSO_URL"]
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("refusals")
-    run_tutor(path, "plugins", "enable", "lmsbridge")
-    run_tutor(path, "config", "save", *set_args(CONFIG))
-    return path
+    return saved_root(tmp_path_factory.mktemp("refusals"), CONFIG)
 
 
 def state(root: Path) -> tuple[bytes, bytes]:

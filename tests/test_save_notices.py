@@ -9,8 +9,9 @@ import pytest
 
 from tutor_lmsbridge.core.keys import SP_KEY
 
+from .support import tutor_helpers
 from .support.samples import MITXONLINE, OIDC, SHIB
-from .support.tutor_helpers import copy_root, run_tutor, set_args
+from .support.tutor_helpers import copy_root, run_tutor
 
 RESTART = (
     "lmsbridge: the LMS settings changed and the running services keep the old ones: restart "
@@ -30,11 +31,8 @@ def notices(stderr: str) -> list[str]:
 @pytest.fixture(scope="module")
 def saved_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """MITxOnline, an OIDC provider and a SAML IdP, saved once (every first notice given)."""
-    root = tmp_path_factory.mktemp("notices")
-    run_tutor(root, "plugins", "enable", "lmsbridge")
     config = {**MITXONLINE, **OIDC, **SHIB, "LMSBRIDGE_APPS": ["mitxonline", "sso", "shib"]}
-    run_tutor(root, "config", "save", *set_args(config))
-    return root
+    return tutor_helpers.saved_root(tmp_path_factory.mktemp("notices"), config)
 
 
 @pytest.fixture

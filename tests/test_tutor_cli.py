@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .support import tutor_helpers
 from .support.edx_settings import load_lms_settings
 from .support.samples import MITXONLINE
 from .support.tutor_helpers import copy_root, fake_tools, run_tutor, set_args
@@ -20,10 +21,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def saved_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli")
-    run_tutor(path, "plugins", "enable", "lmsbridge")
-    run_tutor(path, "config", "save", *set_args(MITXONLINE))
-    return path
+    return tutor_helpers.saved_root(tmp_path_factory.mktemp("cli"), MITXONLINE)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from ..support.edx_settings import PLUGIN_SETTINGS, load_lms_settings
 from ..support.tutor_helpers import init_python, render_init_task, run_tutor, set_args
 from .oidc_process import oidc_provider
 from .process import django_server
-from .test_oidc_sso import LMS_HOST, LMS_URL, TIMEOUT, Idp
+from .test_oidc_sso import LMS_HOST, LMS_URL, TIMEOUT, Idp, plugin_config
 
 pytestmark = pytest.mark.e2e
 
@@ -107,20 +107,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "never": provider("neversso", "127.0.0.7", "127.0.0.8"),
         "trusted": provider("trustedsso", "127.0.0.9", "127.0.0.10"),
     }
-    config: dict[str, Any] = {
-        "LMS_HOST": LMS_HOST,
-        "LMSBRIDGE_APPS": [idp.app for idp in idps.values()],
-        "LMSBRIDGE_LOGIN_REDIRECT": False,
-        "LMSBRIDGE_NEVERSSO_LINK_BY_EMAIL": "never",
-        "LMSBRIDGE_TRUSTEDSSO_LINK_BY_EMAIL": "trusted",
-    }
-    for idp in idps.values():
-        prefix = f"LMSBRIDGE_{idp.app.upper()}_"
-        config[prefix + "PRESET"] = "oidc"
-        config[prefix + "URL"] = idp.issuer
-        config[prefix + "INTERNAL_URL"] = idp.internal
-        config[prefix + "CLIENT_ID"] = idp.client_id
-        config[prefix + "CLIENT_SECRET"] = idp.client_secret
+    config = plugin_config(
+        list(idps.values()),
+        {
+            "LMSBRIDGE_LOGIN_REDIRECT": False,
+            "LMSBRIDGE_NEVERSSO_LINK_BY_EMAIL": "never",
+            "LMSBRIDGE_TRUSTEDSSO_LINK_BY_EMAIL": "trusted",
+        },
+    )
     root = workdir / "tutor"
     run_tutor(root, "plugins", "enable", "lmsbridge")
     run_tutor(root, "config", "save", *set_args(config))

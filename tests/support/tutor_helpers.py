@@ -37,6 +37,14 @@ def run_tutor(
     return result
 
 
+def saved_root(path: Path, settings: Mapping[str, Any] | None = None) -> Path:
+    """``path`` made a root with the plugin enabled and ``settings`` saved (`tutor config
+    save --set ...`), as an operator's first commands leave it."""
+    run_tutor(path, "plugins", "enable", "lmsbridge")
+    run_tutor(path, "config", "save", *set_args(settings or {}))
+    return path
+
+
 def copy_root(saved: Path, tmp_path: Path) -> Path:
     """A test's own copy of a root saved once per module: each `tutor plugins enable` and
     `config save` renders Tutor's whole env (seconds of CPU), which a test that only changes
