@@ -26,6 +26,16 @@ _AUTH_ENTRY_CHOICES = frozenset(
 )
 
 
+def _active_user_by_email(backend: Any, details: Any, user: Any, *args: Any, **kwargs: Any) -> Any:
+    """The body edx writes out in both associate_by_email_if_login_api and _if_oauth: social's
+    association by email (utils.get_associated_user_by_email_response), kept only when the
+    account is active."""
+    association_response, user_is_active = get_associated_user_by_email_response(
+        backend, details, user, *args, **kwargs
+    )
+    return association_response if user_is_active else None
+
+
 class AuthEntryError(AuthException):
     """edx's: an auth_entry outside _AUTH_ENTRY_CHOICES."""
 
@@ -50,11 +60,7 @@ def associate_by_email_if_login_api(
     **kwargs: Any,
 ) -> Any:
     if auth_entry == AUTH_ENTRY_LOGIN_API:
-        association_response, user_is_active = get_associated_user_by_email_response(
-            backend, details, user, *args, **kwargs
-        )
-        if user_is_active:
-            return association_response
+        return _active_user_by_email(backend, details, user, *args, **kwargs)
     return None
 
 
@@ -65,11 +71,7 @@ def associate_by_email_if_oauth(
     """Any login through an oa2-* provider: linked to the active account with the same
     email, whatever the provider says of that email and whoever the account is."""
     if is_oauth_provider(backend.name, **kwargs):
-        association_response, user_is_active = get_associated_user_by_email_response(
-            backend, details, user, *args, **kwargs
-        )
-        if user_is_active:
-            return association_response
+        return _active_user_by_email(backend, details, user, *args, **kwargs)
     return None
 
 
