@@ -28,6 +28,7 @@ SAML = "common/djangoapps/third_party_auth/saml.py"
 UTILS = "common/djangoapps/third_party_auth/utils.py"
 TASKS = "common/djangoapps/third_party_auth/tasks.py"
 STRATEGY = "common/djangoapps/third_party_auth/strategy.py"
+PIPELINE = "common/djangoapps/third_party_auth/pipeline.py"
 EDX_PLATFORM = Path(os.environ.get("EDX_PLATFORM_ROOT", "/root/edxbuild/edx-platform"))
 
 
@@ -83,6 +84,8 @@ EDX_API = [
         UTILS,
     ),
     Api(f"{TPA}.tasks:fetch_saml_metadata", "()", TASKS),
+    Api(f"{TPA}.pipeline:get", "(request)", PIPELINE),
+    Api(f"{TPA}.pipeline:get_idp_logout_url_from_running_pipeline", "(request)", PIPELINE),
     Api(
         "tests.e2e.openedx_strategy:ConfigurationModelStrategy.setting",
         "(self, name, default=None, backend=None)",

@@ -52,35 +52,6 @@ def local_login(request: HttpRequest) -> HttpResponse:
     return HttpResponse("Local login (break glass)")
 
 
-def idp_logout_url_from_running_pipeline(request: HttpRequest) -> str | None:
-    """edx-platform's third_party_auth.pipeline.get_idp_logout_url_from_running_pipeline: the
-    login's partial pipeline (pipeline.get: kept in the session by ensure_user_information),
-    its provider (provider.Registry.get_from_pipeline) and that provider's ``logout_url``
-    setting (get_setting: other_settings), None when there is none."""
-    from social_django.utils import load_strategy
-
-    from tests.edx_standin.third_party_auth.provider import Registry
-
-    strategy = load_strategy(request)
-    token = strategy.session_get("partial_pipeline_token")
-    if not token:
-        strategy.session_set(
-            "partial_pipeline_token", strategy.session_get("partial_pipeline_token_")
-        )
-        token = strategy.session_get("partial_pipeline_token")
-    running = strategy.partial_load(token) if token else None
-    if not running:
-        return None
-    provider = Registry.get_from_pipeline({"kwargs": running.kwargs, "backend": running.backend})
-    if provider is None:
-        return None
-    try:
-        url: str = provider.get_setting("logout_url")
-    except KeyError:
-        return None
-    return url
-
-
 def logout(request: HttpRequest) -> HttpResponse:
     """edx-platform's LogoutView (openedx/core/djangoapps/user_authn/views/logout.py): the
     provider's logout URL is read before the session ends; with TPA_AUTOMATIC_LOGOUT_ENABLED
@@ -90,7 +61,11 @@ def logout(request: HttpRequest) -> HttpResponse:
     from django.contrib.auth import logout as django_logout
     from django.http import HttpResponseRedirect
 
-    tpa_logout_url = idp_logout_url_from_running_pipeline(request)
+    from tests.edx_standin.third_party_auth.pipeline import (
+        get_idp_logout_url_from_running_pipeline,
+    )
+
+    tpa_logout_url = get_idp_logout_url_from_running_pipeline(request)
     django_logout(request)
     if getattr(settings, "TPA_AUTOMATIC_LOGOUT_ENABLED", False) and tpa_logout_url:
         return HttpResponseRedirect(tpa_logout_url)

@@ -1,6 +1,7 @@
 """edx-platform's account-association steps (common/djangoapps/third_party_auth/pipeline.py),
-same names, signatures and decisions: parse_query_params, associate_by_email_if_login_api,
-associate_by_email_if_saml and associate_by_email_if_oauth."""
+same names, signatures and decisions: get and get_idp_logout_url_from_running_pipeline,
+parse_query_params, associate_by_email_if_login_api, associate_by_email_if_saml and
+associate_by_email_if_oauth."""
 
 from typing import Any
 
@@ -34,6 +35,42 @@ def _active_user_by_email(backend: Any, details: Any, user: Any, *args: Any, **k
         backend, details, user, *args, **kwargs
     )
     return association_response if user_is_active else None
+
+
+def get(request: Any) -> dict[str, Any] | None:
+    """The running pipeline's data from the request: the partial kept in the session (as
+    ``partial_pipeline_token_`` by ensure_user_information), its kwargs and backend."""
+    from social_django.utils import load_strategy
+
+    strategy = load_strategy(request)
+    token = strategy.session_get("partial_pipeline_token")
+    if not token:
+        strategy.session_set(
+            "partial_pipeline_token", strategy.session_get("partial_pipeline_token_")
+        )
+        token = strategy.session_get("partial_pipeline_token")
+    partial_object = strategy.partial_load(token)
+    if not partial_object:
+        return None
+    return {"kwargs": partial_object.kwargs, "backend": partial_object.backend}
+
+
+def get_idp_logout_url_from_running_pipeline(request: Any) -> str | None:
+    """The logout_url setting (get_setting: other_settings) of the running pipeline's
+    provider (provider.Registry.get_from_pipeline); None when there is none. (edx first
+    checks third_party_auth.is_enabled(); the stand-in LMS always has it on.)"""
+    from .provider import Registry
+
+    running_pipeline = get(request)
+    if running_pipeline:
+        tpa_provider = Registry.get_from_pipeline(running_pipeline)
+        if tpa_provider:
+            try:
+                url: str = tpa_provider.get_setting("logout_url")
+                return url
+            except KeyError:
+                return None
+    return None
 
 
 class AuthEntryError(AuthException):
