@@ -37,7 +37,8 @@ def private_key_lines(root: Path) -> list[str]:
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The README's Shibboleth recipe: the preset and two keys."""
     path = tmp_path_factory.mktemp("saml")
-    run_tutor(path, "plugins", "enable", "lmsbridge")
+    # Tutor itself generates the SP key here (test_the_sp_key_is_generated_once_and_kept).
+    run_tutor(path, "plugins", "enable", "lmsbridge", seed_keys=False)
     run_tutor(path, "config", "save")
     run_tutor(
         path,

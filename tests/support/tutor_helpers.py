@@ -23,10 +23,30 @@ def set_args(settings: Mapping[str, Any]) -> list[str]:
     return args
 
 
+# The two RSA keys a new root's first `config save` generates (Tutor's JWT key, the plugin's
+# SAML SP key): Tutor's rsa_private_key filter searches primes in pure Python, ~0.5 s of CPU
+# per key, rendered twice before the first save, so ~2 s per new root, for ~150 roots a run.
+# A test root starts with both already in config.yml, as an operator's existing root has them
+# (Tutor keeps a config.yml value and generates only what is missing); the generation itself
+# is tested where it matters (`seed_keys=False`, `make demo`).
+SEEDED_KEYS = ("JWT_RSA_PRIVATE_KEY", "LMSBRIDGE_SP_PRIVATE_KEY")
+
+
+def seed_generated_keys(root: Path) -> None:
+    from .samples import sp_private_key
+
+    root.mkdir(parents=True, exist_ok=True)
+    config = {key: sp_private_key(f"seeded {key}") for key in SEEDED_KEYS}
+    (root / "config.yml").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+
+
 def run_tutor(
-    root: Path, *args: str, check: bool = True, answers: str = ""
+    root: Path, *args: str, check: bool = True, answers: str = "", seed_keys: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """``answers``: what is typed at Tutor's interactive questions (`launch` asks some)."""
+    """``answers``: what is typed at Tutor's interactive questions (`launch` asks some).
+    ``seed_keys``: a new root starts with the two generated RSA keys (SEEDED_KEYS)."""
+    if seed_keys and not (root / "config.yml").exists():
+        seed_generated_keys(root)
     env = {**os.environ, "TUTOR_ROOT": str(root), "TUTOR_PLUGINS_ROOT": str(root / "yaml-plugins")}
     # Not check=True: this function raises its own error, with Tutor's output.
     result = subprocess.run(
