@@ -65,29 +65,70 @@ def sign(document: str | bytes, key_pem: str, certificate_pem: str) -> bytes:
     return signed
 
 
+def member_entity(number: int, certificate: str) -> str:
+    """A federation member's IdP entity as InCommon publishes one (about 5 KB): scopes and
+    display information, signing and encryption keys, several endpoints, organisation and
+    contacts, so that a generated aggregate has a real one's element count per megabyte."""
+    host = f"idp{number:08d}.example.edu"
+    base = f"https://{host}/idp/profile/SAML2"
+    key = (
+        "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>"
+        f"{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
+    )
+    services = "".join(
+        f'<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:{binding}" '
+        f'Location="{base}/{binding}/SSO"/>'
+        for binding in ("HTTP-Redirect", "HTTP-POST", "HTTP-POST-SimpleSign", "SOAP")
+    )
+    return (
+        f'<md:EntityDescriptor entityID="https://{host}/idp/shibboleth">'
+        '<md:Extensions><mdrpi:RegistrationInfo xmlns:mdrpi="urn:oasis:names:tc:SAML:metadata:rpi" '
+        'registrationAuthority="https://incommon.org" registrationInstant="2015-01-01T00:00:00Z">'
+        '<mdrpi:RegistrationPolicy xml:lang="en">https://incommon.org/policy</mdrpi:RegistrationPolicy>'
+        "</mdrpi:RegistrationInfo></md:Extensions>"
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:Extensions><shibmd:Scope xmlns:shibmd="urn:mace:shibboleth:metadata:1.0" '
+        f'regexp="false">{host}</shibmd:Scope>'
+        '<mdui:UIInfo xmlns:mdui="urn:oasis:names:tc:SAML:metadata:ui">'
+        f'<mdui:DisplayName xml:lang="en">University {number}</mdui:DisplayName>'
+        f'<mdui:Description xml:lang="en">Identity provider of University {number}, for its '
+        "students, faculty and staff.</mdui:Description>"
+        f'<mdui:InformationURL xml:lang="en">https://{host}/about</mdui:InformationURL>'
+        f'<mdui:PrivacyStatementURL xml:lang="en">https://{host}/privacy</mdui:PrivacyStatementURL>'
+        f'<mdui:Logo height="60" width="80">https://{host}/logo.png</mdui:Logo>'
+        "</mdui:UIInfo></md:Extensions>"
+        f'<md:KeyDescriptor use="signing">{key}</md:KeyDescriptor>'
+        f'<md:KeyDescriptor use="encryption">{key}</md:KeyDescriptor>'
+        '<md:ArtifactResolutionService Binding="urn:oasis:names:tc:SAML:2.0:bindings:SOAP" '
+        f'Location="https://{host}:8443/idp/profile/SAML2/SOAP/ArtifactResolution" index="2"/>'
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>"
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>"
+        f"{services}</md:IDPSSODescriptor>"
+        f'<md:Organization><md:OrganizationName xml:lang="en">University {number}'
+        f'</md:OrganizationName><md:OrganizationDisplayName xml:lang="en">University {number}'
+        f'</md:OrganizationDisplayName><md:OrganizationURL xml:lang="en">https://{host}/'
+        "</md:OrganizationURL></md:Organization>"
+        + "".join(
+            f'<md:ContactPerson contactType="{kind}"><md:GivenName>{kind} desk</md:GivenName>'
+            f"<md:EmailAddress>mailto:{kind}@{host}</md:EmailAddress></md:ContactPerson>"
+            for kind in ("technical", "support", "administrative")
+        )
+        + "</md:EntityDescriptor>"
+    )
+
+
 def write_aggregate(path: Path, size: int, target: str, certificate: str) -> int:
     """Write a federation aggregate of about ``size`` bytes to ``path``, streaming (never in
-    memory), the IdP ``target`` last (the worst case for a search). Every other entity is
-    an IdP like it, with its own entity id. Returns the number of entities."""
-    sample = idp_entity(
-        "https://idp00000000.example.edu/idp/shibboleth", "https://x", [certificate]
-    )
-    per_entity = len(sample) + 40
+    memory), the IdP ``target`` last (the worst case for a search); the other entities are
+    members as member_entity writes them. Returns the number of entities."""
+    certificate = pem_body(certificate)
+    per_entity = len(member_entity(0, certificate)) + 1
     count = max(1, size // per_entity)
     with open(path, "w", encoding="utf-8") as out:
         out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<md:EntitiesDescriptor {HEADER} ')
         out.write('Name="urn:test:federation" validUntil="2099-01-01T00:00:00Z">\n')
         for number in range(count - 1):
-            host = f"idp{number:08d}.example.edu"
-            out.write(
-                idp_entity(
-                    f"https://{host}/idp/shibboleth",
-                    f"https://{host}/idp/profile/SAML2/Redirect/SSO",
-                    [certificate],
-                    root=False,
-                )
-                + "\n"
-            )
+            out.write(member_entity(number, certificate) + "\n")
         out.write(idp_entity(target, "https://target.example.edu/sso", [certificate], False))
         out.write("\n</md:EntitiesDescriptor>\n")
     return count

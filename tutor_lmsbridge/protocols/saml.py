@@ -135,7 +135,13 @@ class Saml(LoginProtocol):
         idp, key = provider.idp, app.key_prefix.rstrip("_")
         entity_key = f"{app.key_prefix}ENTITY_ID"  # named in the fix of a mismatch
         found = (
-            probe_saml(idp.metadata_url, idp.entity_id, timeout, entity_key=entity_key)
+            probe_saml(
+                idp.metadata_url,
+                idp.entity_id,
+                timeout,
+                entity_key=entity_key,
+                pinned=idp.metadata_signing_cert,
+            )
             if idp.metadata_url
             else check_metadata(
                 idp.metadata_xml, "inline metadata", idp.entity_id, entity_key=entity_key

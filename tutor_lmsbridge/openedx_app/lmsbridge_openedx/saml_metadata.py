@@ -80,48 +80,51 @@ def find_entity(chunks: Iterable[bytes], entity_id: str, max_bytes: int = MAX_BY
     not SAML metadata, or is larger than ``max_bytes``.
     """
     parser = pyexpat.ParserCreate(namespace_separator="}")
-    state: dict[str, Any] = {"depth": 0, "root": None, "attributes": {}, "seen": 0}
-    builder: list[ET.TreeBuilder] = []  # the open entity's builder, while inside it
-    inside = [0]  # depth inside the entity
+    parser.buffer_text = True
+    state: dict[str, Any] = {"root": None, "attributes": {}, "seen": 0, "inside": 0}
+    builder = ET.TreeBuilder()
     found: list[ET.Element] = []
+    raw_entity = f"{MD}}}EntityDescriptor"  # expat's form of ENTITY
 
+    # Outside the entity only the start of each element is watched (expat calls no handler
+    # it is not given): an aggregate's 20,000 other entities cost one call per element.
     def start(tag: str, attributes: dict[str, str]) -> None:
-        name = _name(tag)
-        attributes = {_name(k): v for k, v in attributes.items()}
-        if state["depth"] == 0:
+        if state["root"] is None:
+            name = _name(tag)
             if name not in (ENTITY, ENTITIES):
                 raise MetadataProblem(f"root element {name} is not SAML metadata")
-            state["root"], state["attributes"] = name, attributes
-        state["depth"] += 1
-        if name == ENTITY:
+            state["root"] = name
+            state["attributes"] = {_name(k): v for k, v in attributes.items()}
+            if name == ENTITY:
+                state["seen"] += 1
+                enter(tag, attributes)
+            return
+        if tag == raw_entity:
             state["seen"] += 1
-        if builder:
-            inside[0] += 1
-            builder[0].start(name, attributes)
-        elif name == ENTITY and (state["depth"] == 1 or attributes.get("entityID") == entity_id):
-            builder.append(ET.TreeBuilder())
-            inside[0] = 1
-            builder[0].start(name, attributes)
+            if attributes.get("entityID") == entity_id:
+                enter(tag, attributes)
 
-    def end(tag: str) -> None:
-        state["depth"] -= 1
-        if builder:
-            builder[0].end(_name(tag))
-            inside[0] -= 1
-            if inside[0] == 0:
-                found.append(builder[0].close())
-                raise _Done
+    def enter(tag: str, attributes: dict[str, str]) -> None:
+        parser.StartElementHandler = inner_start
+        parser.EndElementHandler = inner_end
+        parser.CharacterDataHandler = builder.data
+        inner_start(tag, attributes)
 
-    def data(text: str) -> None:
-        if builder:
-            builder[0].data(text)
+    def inner_start(tag: str, attributes: dict[str, str]) -> None:
+        state["inside"] += 1
+        builder.start(_name(tag), {_name(k): v for k, v in attributes.items()})
+
+    def inner_end(tag: str) -> None:
+        builder.end(_name(tag))
+        state["inside"] -= 1
+        if state["inside"] == 0:
+            found.append(builder.close())
+            raise _Done
 
     def refuse(*_: object) -> int:
         raise MetadataProblem("the document declares a DTD or entities; refused")
 
     parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = data
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.UnparsedEntityDeclHandler = refuse
