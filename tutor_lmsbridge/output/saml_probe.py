@@ -136,12 +136,12 @@ def probe_saml(
         metadata_url, timeout, read, headers={"Accept": "application/samlmetadata+xml"}
     )
     if status is None:
-        return [("error", f"{where}: {problem}")]
+        return [("error", f"metadata URL {metadata_url}: {problem}")]
     if status != 200 or result is None:
-        return [("error", f"{where} answers {status}")]
+        return [("error", f"metadata URL {metadata_url} answers {status}")]
     if isinstance(result, str):
         refused = "refused, " if pinned else ""
-        return [("error", f"{where}: {refused}{_problem(result)}")]
+        return [("error", f"metadata URL {metadata_url}: {refused}{_problem(result)}")]
     found, checked = result
     return [*checked, *check_found(found, where, entity_id, now, entity_key)]
 
