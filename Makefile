@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # `make bench` measures in its own environment, so that the test environment stays as it is.
 BENCH_VENV ?= .venv-bench
 
-.PHONY: setup peers demo test test-fast lint bench readme
+.PHONY: setup peers demo test test-fast lint bench bench-saml readme
 
 setup: $(VENV)/.installed
 
@@ -63,8 +63,13 @@ readme: setup
 # `tutor config save` is measured with the `tutor` of $(BENCH_VENV): this plugin and, for
 # comparison, Tutor's own official plugins tutor-mfe and tutor-discovery at their Tutor 22
 # releases. The benchmark's driver (and the init job measures) run in the test environment.
-bench: setup $(BENCH_VENV)/.installed
+bench: setup $(BENCH_VENV)/.installed bench-saml
 	$(BIN)/python benchmarks/run.py --tutor $(BENCH_VENV)/bin/tutor
+
+# SAML federations at full size: `check --probe` on generated 10/50/100 MB aggregates against
+# a full parse of the same files (benchmarks/README.rst); nothing generated is kept.
+bench-saml: setup
+	$(BIN)/python benchmarks/saml_federation.py
 
 $(BENCH_VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(BENCH_VENV)

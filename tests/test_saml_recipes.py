@@ -5,6 +5,7 @@ settings, and `credentials` prints what the IdP's admin registers."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -14,13 +15,31 @@ from .support.doc_commands import apply_recipe
 from .support.doc_commands import recipes as doc_recipes
 from .support.samples import PLATFORM
 
+# The file the InCommon recipe reads its pinned certificate from (`"$(cat FILE)"`, which the
+# operator's shell expands): a certificate of the tests' own takes the place of InCommon's.
+PEM_FILE = "$(cat inc-md-cert-mdq.pem)"
+
 
 def recipes() -> dict[str, list[str]]:
     return doc_recipes("saml")
 
 
-def test_the_recipes_page_has_the_three_recipes() -> None:
-    assert sorted(recipes()) == ["adfs", "entra", "shib"]
+def as_the_shell_runs_it(words: list[str]) -> list[str]:
+    from .e2e.saml_idp.keys import key_pair
+
+    certificate = key_pair("InCommon MDQ signer (test)")[1]
+    return [word.replace(PEM_FILE, certificate) for word in words]
+
+
+def test_the_recipes_page_has_the_saml_recipes() -> None:
+    assert sorted(recipes()) == ["adfs", "entra", "incommon", "shib"]
+
+
+def test_the_incommon_recipe_is_mdq_with_a_pinned_signature() -> None:
+    arguments = dict(word.split("=", 1) for word in recipes()["incommon"])
+    assert arguments["LMSBRIDGE_INCOMMON_MDQ"] == "https://mdq.incommon.org/"
+    assert arguments["LMSBRIDGE_INCOMMON_METADATA_SIGNING_CERT"] == PEM_FILE
+    assert "LMSBRIDGE_INCOMMON_URL" not in arguments
 
 
 def test_the_shibboleth_recipe_is_the_two_keys() -> None:
@@ -35,7 +54,7 @@ def test_the_shibboleth_recipe_is_the_two_keys() -> None:
 
 @pytest.mark.parametrize("app", sorted(recipes()))
 def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
-    exported = apply_recipe(tmp_path, app, recipes()[app])
+    exported = apply_recipe(tmp_path, app, as_the_shell_runs_it(recipes()[app]))
     registration = exported["registration"]
     assert registration["sp_entity_id"] == "http://local.openedx.io/saml"
     assert registration["sp_metadata_url"] == "http://local.openedx.io/auth/saml/metadata.xml"
@@ -49,7 +68,14 @@ def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
 
     saved = yaml.safe_load((tmp_path / "config.yml").read_text())
     (provider,) = plan_for({**PLATFORM, **saved}).saml_providers
-    assert provider.metadata_source == arguments[f"LMSBRIDGE_{app.upper()}_URL"]
+    mdq = arguments.get(f"LMSBRIDGE_{app.upper()}_MDQ")
+    assert provider.metadata_source == (
+        f"{mdq.rstrip('/')}/entities/{quote(provider.entity_id, safe='')}"
+        if mdq
+        else arguments[f"LMSBRIDGE_{app.upper()}_URL"]
+    )
+    # A pinned certificate turns Open edX's own, unverified, refresh off.
+    assert bool(provider.metadata_signing_cert) == (app == "incommon")
     assert provider.entity_id == arguments[f"LMSBRIDGE_{app.upper()}_ENTITY_ID"]
     for field, name in provider.attributes.items():
         given = arguments.get(f"LMSBRIDGE_{app.upper()}_{field.upper()}")

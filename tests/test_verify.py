@@ -699,21 +699,19 @@ HEALTHY_SAML = [
 ]
 
 
-class FakeResponse:
-    def __init__(self, content: bytes) -> None:
-        self.content = content
+def fake_idp_get(url: str, **_: Any) -> Any:
+    """The Shibboleth IdP's metadata URL, as the metadata pull fetches it: a real requests
+    Response over the document (read whole, or streamed)."""
+    import io
 
-    def raise_for_status(self) -> None:
-        pass
-
-
-def fake_idp_get(url: str, **_: Any) -> FakeResponse:
-    """The Shibboleth IdP's metadata URL, as Open edX's metadata pull fetches it."""
     import requests
 
     if url != SHIB["LMSBRIDGE_SHIB_URL"]:
         raise requests.ConnectionError(f"no route to {url}")
-    return FakeResponse(SHIB_METADATA.encode())
+    response = requests.Response()
+    response.status_code, response.url = 200, url
+    response.raw = io.BytesIO(SHIB_METADATA.encode())
+    return response
 
 
 @pytest.fixture

@@ -3,3 +3,6 @@ pipeline, assigned by the third_party_auth stand-in's ready(), with the plugin's
 
 from .openedx_settings import *  # noqa: F403 - the same LMS
 from .openedx_settings import seed as seed  # the runner calls it
+
+# The LMS's URLs and the test hook that runs the init job again in this process.
+ROOT_URLCONF = "tests.e2e.openedx_saml_urls"

@@ -64,6 +64,8 @@ class SamlIdp(NamedTuple):
     metadata_url: str  # exactly as given ("" when the metadata is inline)
     metadata_xml: str  # the inline metadata ("" when it comes from metadata_url)
     attributes: dict[str, str]  # SAMLProviderConfig field (attr_*) -> SAML attribute name
+    # The pinned metadata signing certificate's base64 body ("" when not pinned).
+    metadata_signing_cert: str = ""
 
 
 class SamlServiceProvider(NamedTuple):

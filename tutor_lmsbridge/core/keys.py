@@ -110,8 +110,9 @@ def _protocol_key(setting: str) -> Callable[[Preset], bool]:
 
 
 def _inline_metadata(app: AppView) -> bool:
-    """A SAML app may give its IdP's metadata inline (METADATA) instead of a URL."""
-    return _protocol_key("METADATA")(app.preset) and bool(app.get("METADATA"))
+    """A SAML app may give its IdP's metadata inline (METADATA), or have it fetched from a
+    metadata query service (MDQ), instead of a URL."""
+    return _protocol_key("METADATA")(app.preset) and bool(app.get("METADATA") or app.get("MDQ"))
 
 
 def _client(preset: Preset) -> bool:
@@ -363,7 +364,7 @@ APP_KEYS: tuple[Key, ...] = (
         kinds.URL,
         "the app's URL as browsers reach it (``oidc``: the issuer; ``saml``: the IdP's metadata "
         "URL, query allowed)",
-        Required("required (``saml``: or ``METADATA``)", unless=_inline_metadata),
+        Required("required (``saml``: or ``METADATA``, or ``MDQ``)", unless=_inline_metadata),
         rules=_URL,
     ),
     Key(
@@ -598,6 +599,26 @@ APP_KEYS: tuple[Key, ...] = (
         "",
         _protocol_key("METADATA"),
         Rules(max_length=1 << 20, example='"$(cat idp-metadata.xml)"'),
+    ),
+    Key(
+        "MDQ",
+        kinds.URL,
+        "the base URL of a SAML metadata query (MDQ) service, e.g. "
+        "``https://mdq.incommon.org/``: the IdP's metadata is fetched from "
+        "``<MDQ>/entities/<ENTITY_ID, percent-encoded>`` (instead of ``URL``)",
+        None,
+        _protocol_key("MDQ"),
+        rules=Rules(example="https://mdq.incommon.org/"),
+    ),
+    Key(
+        "METADATA_SIGNING_CERT",
+        kinds.CERTIFICATE,
+        "the certificate (PEM, public) that signs the IdP's metadata, its federation's or its "
+        "own: metadata is stored only when its signature verifies (the last good one stays), "
+        "and edx's own unverified refresh of the provider is turned off",
+        "",
+        _protocol_key("METADATA_SIGNING_CERT"),
+        Rules(max_length=1 << 14, example='"$(cat inc-md-cert-mdq.pem)"'),
     ),
     *(
         Key(

@@ -171,6 +171,8 @@ class SamlProvider(NamedTuple):
     backend_name: str = "tpa-saml"
     backend_class: str = ""  # edx-platform's SAMLAuthBackend, in AUTHENTICATION_BACKENDS
     trust: dict[str, bool] = {}  # noqa: RUF012 (read-only) what it vouches for (core/trust.py)
+    # The pinned metadata signing certificate's base64 body (public; "" when not pinned).
+    metadata_signing_cert: str = ""
 
     @property
     def provider_id(self) -> str:
@@ -207,11 +209,14 @@ class SamlProvider(NamedTuple):
                 "send_to_registration_first": False,
                 "entity_id": self.entity_id,
                 "metadata_source": self.metadata_source,
-                # Inline metadata is not fetched by Open edX's periodic pull.
-                "automatic_refresh_enabled": not self.metadata_xml,
+                # Inline metadata is not fetched by Open edX's periodic pull, and pinned
+                # metadata only by the plugin's pull, which verifies it first.
+                "automatic_refresh_enabled": not self.metadata_xml
+                and not self.metadata_signing_cert,
                 **self.attributes,
             },
             "metadata_xml": self.metadata_xml,
+            "metadata_signing_cert": self.metadata_signing_cert,
             "other_settings": self.other_settings,
         }
 

@@ -38,7 +38,9 @@ def read_saml_provider(
     metadata its single sign-on endpoint)."""
     entity_id: str = values.get("ENTITY_ID")
     xml: str = values.get("METADATA")
-    url_key, xml_key = values.key("URL"), values.key("METADATA")
+    mdq: BaseUrl | None = values.get("MDQ")
+    pinned: str = values.get("METADATA_SIGNING_CERT")
+    url_key, xml_key, mdq_key = values.key("URL"), values.key("METADATA"), values.key("MDQ")
     raw_url = values.values.raw(url_key)
     if xml and raw_url not in (None, ""):
         raise ConfigError(
@@ -47,13 +49,45 @@ def read_saml_provider(
             f"keep {url_key} (the IdP publishes its metadata) and remove {xml_key}",
             "",
         )
+    if mdq is not None and (xml or raw_url not in (None, "")):
+        other = xml_key if xml else url_key
+        raise ConfigError(
+            mdq_key,
+            f"is set together with {other}: Open edX reads the metadata from one place "
+            f"(with {mdq_key}, from <MDQ>/entities/<ENTITY_ID>)",
+            f"keep {mdq_key} and remove {other}",
+            "",
+        )
+    if xml and pinned:
+        cert_key = values.key("METADATA_SIGNING_CERT")
+        raise ConfigError(
+            cert_key,
+            f"pins the signature of fetched metadata; {xml_key} is given, not fetched",
+            f"remove {cert_key}, or give the IdP's metadata URL (or MDQ) instead of {xml_key}",
+            "",
+        )
     if xml:
         metadata_url = ""
         browser_url = _check_inline_metadata(xml_key, xml, entity_id, values.key("ENTITY_ID"))
+    elif mdq is not None:
+        from .metadata_tools import mdq_url
+
+        browser_url = mdq
+        metadata_url = mdq_url(str(mdq), entity_id)
+        if mdq.scheme == "http" and not pinned:
+            warnings.append(
+                (
+                    mdq_key,
+                    f"{mdq_key} is plain HTTP: anyone on the way can swap the IdP's "
+                    f"certificate; use https://, or pin the federation's signing certificate "
+                    f"({values.key('METADATA_SIGNING_CERT')})",
+                )
+            )
     else:
         browser_url = values.get("URL")
         metadata_url = str(raw_url).strip()
-        if browser_url.scheme == "http":
+        # A pinned signature protects the metadata on any transport.
+        if browser_url.scheme == "http" and not pinned:
             warnings.append(
                 (
                     url_key,
@@ -77,6 +111,7 @@ def read_saml_provider(
                 f"attr_{field}": values.get(f"ATTR_{field.upper()}")
                 for field, _, _ in SAML_ATTRIBUTES
             },
+            metadata_signing_cert=pinned,
         ),
     )
     return provider, browser_url

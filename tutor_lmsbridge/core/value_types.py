@@ -45,6 +45,7 @@ JSON_MAPPING = Kind("JSON mapping", literal=False)
 SWITCH = Kind("boolean or app name", literal=False)
 XML = Kind("XML", literal=True)  # a document on several lines (SAML metadata)
 PRIVATE_KEY = Kind("RSA private key (PEM)", literal=True, secret=True)
+CERTIFICATE = Kind("certificate (PEM)", literal=True)  # public: shown like any value
 
 
 class Rules(NamedTuple):
@@ -287,6 +288,31 @@ def private_key(key: str, value: Any, rules: Rules) -> str:
     return text
 
 
+def certificate(key: str, value: Any, rules: Rules) -> str:
+    """An X.509 certificate in PEM (or its bare base64 body), kept as its base64 DER body."""
+    text = _document(key, value, rules, "a PEM certificate", secret=False)
+    if not text.strip():
+        return ""
+    from cryptography import x509
+
+    from .metadata_tools import MetadataProblem, certificate_body
+
+    fix = "give the PEM file's text (-----BEGIN CERTIFICATE----- ...)"
+    try:
+        body = certificate_body(text)
+    except MetadataProblem as exc:
+        raise ConfigError(key, f"the value {exc}", fix, rules.example) from None
+    import base64
+
+    try:
+        x509.load_der_x509_certificate(base64.b64decode(body))
+    except ValueError:
+        raise ConfigError(
+            key, "the value is not a readable X.509 certificate", fix, rules.example
+        ) from None
+    return body
+
+
 Parser = Callable[[str, Any, Rules], Any]
 
 PARSERS: dict[Kind, Parser] = {
@@ -306,4 +332,5 @@ PARSERS: dict[Kind, Parser] = {
     SWITCH: lambda key, value, rules: value if isinstance(value, bool) else text(key, value, rules),
     XML: xml_document,
     PRIVATE_KEY: private_key,
+    CERTIFICATE: certificate,
 }

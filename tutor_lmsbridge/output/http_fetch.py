@@ -11,7 +11,10 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from typing import NamedTuple, TypeVar
+
+T = TypeVar("T")
 
 
 class Answer(NamedTuple):
@@ -27,6 +30,47 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 _NOT_FOLLOWING = urllib.request.build_opener(_NoRedirect)
 _FOLLOWING = urllib.request.build_opener()
+
+
+def _explain(exc: BaseException, timeout: float) -> str:
+    """Why no HTTP answer came, in words."""
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            return f"no answer within {timeout:g} s"
+        if isinstance(reason, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(reason, socket.gaierror):
+            return "host name does not resolve"
+        return str(reason)
+    return str(exc)
+
+
+def fetch_streaming(
+    url: str,
+    timeout: float,
+    read: Callable[[Iterator[bytes]], T],
+    *,
+    headers: dict[str, str] | None = None,
+    chunk: int = 1 << 16,
+) -> tuple[int | None, T | None, str]:
+    """GET ``url`` (following redirects) and, on a 200, give ``read`` its body in chunks as
+    they arrive: a large document (a federation's metadata) is never held whole here.
+    Returns (status, what ``read`` returned, why there was no answer)."""
+    if not url.startswith(("http://", "https://")):
+        return None, None, "not an http(s) URL"
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (http(s), checked above)
+    try:
+        with _FOLLOWING.open(request, timeout=timeout) as response:
+            if response.status != 200:
+                return response.status, None, ""
+            return 200, read(iter(lambda: response.read(chunk), b"")), ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, None, ""
+    except (urllib.error.URLError, OSError) as exc:
+        return None, None, _explain(exc, timeout)
 
 
 def fetch(

@@ -10,23 +10,35 @@ metadata and then refuse it as expired). Plain-HTTP metadata is a warning: Open 
 it, but logs it as insecure. `check_metadata(document, where, entity_id)` makes the same
 checks on a document the operator gave inline (LMSBRIDGE_<APP>_METADATA).
 
-The document is parsed with the standard library's expat parser with DTDs and entity
-declarations refused (the defusedxml approach): metadata comes from another organisation.
+The document is read as it arrives, by the finder the LMS's init job uses
+(lmsbridge_openedx/saml_metadata.py, through core/metadata_tools.py): the standard library's
+expat parser, DTDs and entity declarations refused (metadata comes from another
+organisation), and only the configured entity built in memory, so a federation's aggregate
+of 100 MB is probed in bounded memory. With a pinned metadata signing certificate
+(``pinned``), the whole document is read (up to PINNED_MAX_BYTES) and its signature checked
+as the init job checks it, when python3-saml is installed here (it is in the openedx image).
 """
 
 import base64
 import binascii
-import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from ..core.errors import set_command
-from ..core.saml_values import DS, MD, SAML2_PROTOCOL, UnsafeXML, find_entity, redirect_sso_url
+from ..core.metadata_tools import (
+    PINNED_MAX_BYTES,
+    FoundEntity,
+    MetadataProblem,
+    find_entity,
+    find_entity_in,
+    verify_signature,
+)
+from ..core.saml_values import DS, MD, SAML2_PROTOCOL, redirect_sso_url
 from ..core.saml_values import parse_xml_safely as parse_safely
-from .http_fetch import fetch
+from .http_fetch import fetch_streaming
 
 __all__ = ["check_metadata", "parse_safely", "probe_saml"]
 
-MAX_BYTES = 8 * 1024 * 1024  # federation aggregates run to megabytes; more is not metadata
 CERT_WARNING_DAYS = 30
 Finding = tuple[str, str]
 
@@ -74,34 +86,71 @@ def _certificate_findings(body: str, now: datetime) -> list[Finding]:
     ]
 
 
+def _pinned_read(
+    chunks: Iterator[bytes], entity_id: str, pinned: str
+) -> tuple[FoundEntity, list[Finding]]:
+    """The whole document (bounded), its signature checked, then the entity."""
+    document = bytearray()
+    for chunk in chunks:
+        document += chunk
+        if len(document) > PINNED_MAX_BYTES:
+            break
+    try:
+        verify_signature(bytes(document), pinned)
+    except ImportError:
+        checked: Finding = (
+            "warning",
+            "metadata signature not checked on this machine (python3-saml is not installed "
+            "here); the init job checks it before storing anything",
+        )
+    else:
+        checked = ("ok", "metadata signature verifies with the pinned certificate")
+    return find_entity_in(bytes(document), entity_id), [checked]
+
+
 def probe_saml(
     metadata_url: str,
     entity_id: str,
     timeout: float,
     now: datetime | None = None,
     entity_key: str = "ENTITY_ID",
+    pinned: str = "",
 ) -> list[Finding]:
-    """Findings about the metadata at ``metadata_url``, fetched as Open edX fetches it."""
-    findings: list[Finding] = []
+    """Findings about the metadata at ``metadata_url``, fetched as Open edX fetches it
+    (``pinned``: the metadata signing certificate it must be signed with)."""
     scheme = metadata_url.split(":", 1)[0].lower()
     if scheme not in ("http", "https"):
         return [("error", f"metadata URL {metadata_url}: must start with http:// or https://")]
     # A plain-HTTP URL is the configuration's warning (read_saml), said once, not here again.
-    status, data, problem = fetch(
-        metadata_url,
-        timeout,
-        headers={"Accept": "application/samlmetadata+xml"},
-        follow_redirects=True,
-        limit=MAX_BYTES + 1,
+    where = f"metadata URL {metadata_url}"
+
+    def read(chunks: Iterator[bytes]) -> tuple[FoundEntity, list[Finding]] | str:
+        try:
+            if pinned:
+                return _pinned_read(chunks, entity_id, pinned)
+            return find_entity(chunks, entity_id), []
+        except MetadataProblem as exc:
+            return str(exc)
+
+    status, result, problem = fetch_streaming(
+        metadata_url, timeout, read, headers={"Accept": "application/samlmetadata+xml"}
     )
     if status is None:
-        return [*findings, ("error", f"metadata URL {metadata_url}: {problem}")]
-    if status != 200:
-        return [*findings, ("error", f"metadata URL {metadata_url} answers {status}")]
-    if len(data) > MAX_BYTES:
-        return [*findings, ("error", f"metadata URL {metadata_url}: larger than {MAX_BYTES} bytes")]
-    where = f"metadata URL {metadata_url}"
-    return [*findings, *check_metadata(data, where, entity_id, now, entity_key)]
+        return [("error", f"metadata URL {metadata_url}: {problem}")]
+    if status != 200 or result is None:
+        return [("error", f"metadata URL {metadata_url} answers {status}")]
+    if isinstance(result, str):
+        refused = "refused, " if pinned else ""
+        return [("error", f"metadata URL {metadata_url}: {refused}{_problem(result)}")]
+    found, checked = result
+    return [*checked, *check_found(found, where, entity_id, now, entity_key)]
+
+
+def _problem(text: str) -> str:
+    """A finder's or verifier's words, as the probe has always said the XML ones."""
+    if text.startswith("not well-formed XML") or "DTD" in text:
+        return f"not SAML metadata (XML: {text})"
+    return text
 
 
 def check_metadata(
@@ -113,18 +162,28 @@ def check_metadata(
 ) -> list[Finding]:
     """Findings about one metadata document (``where`` names it in messages: its URL, or
     "inline metadata"; ``entity_key``: the key of the entity id, for the fix)."""
+    try:
+        found = find_entity_in(data, entity_id)
+    except MetadataProblem as exc:
+        return [("error", f"{where}: {_problem(str(exc))}")]
+    return check_found(found, where, entity_id, now, entity_key)
+
+
+def check_found(
+    found: FoundEntity,
+    where: str,
+    entity_id: str,
+    now: datetime | None = None,
+    entity_key: str = "ENTITY_ID",
+) -> list[Finding]:
+    """Findings about the entity the finder found in a document (see check_metadata)."""
     now = now or datetime.now(timezone.utc)
     findings: list[Finding] = []
-    try:
-        root = parse_safely(data)
-    except (ET.ParseError, UnsafeXML) as exc:
-        return [("error", f"{where}: not SAML metadata (XML: {exc})")]
-    if root.tag not in (f"{{{MD}}}EntityDescriptor", f"{{{MD}}}EntitiesDescriptor"):
-        return [("error", f"{where}: root element {root.tag} is not SAML metadata")]
-    entity = find_entity(root, entity_id)
-    if entity is None:
-        announced = root.get("entityID")
-        if root.tag == f"{{{MD}}}EntityDescriptor" and announced:
+    entity = found.entity
+    lone = found.root_tag == f"{{{MD}}}EntityDescriptor"
+    if entity is None or (lone and entity.get("entityID") != entity_id):
+        announced = entity.get("entityID") if entity is not None else None
+        if lone and announced:
             fix = set_command(entity_key, announced, "lmsbridge-set")
             return [
                 (
@@ -136,15 +195,18 @@ def check_metadata(
         return [
             (
                 "error",
-                f"metadata lists no entity {entity_id!r}. Fix: set {entity_key} to the "
-                "entityID of the IdP among them, as its admin gives it",
+                f"metadata lists no entity {entity_id!r} (among {found.entities_seen} "
+                f"entities). Fix: set {entity_key} to the entityID of the IdP among them, as "
+                "its admin gives it",
             )
         ]
     answers = "answers" if where.startswith("metadata URL") else "is"
     findings.append(("ok", f"{where} {answers} SAML metadata for {entity_id}"))
 
-    for element in (root, entity) if entity is not root else (root,):
-        until_text = element.get("validUntil")
+    expiries = [found.root_attributes.get("validUntil")]
+    if not lone:
+        expiries.append(entity.get("validUntil"))
+    for until_text in expiries:
         if until_text is None:
             continue
         until = _parse_instant(until_text)

@@ -29,7 +29,13 @@ class Saml(LoginProtocol):
     name = "saml"
     # No client, no internal URL or logout URL: the metadata says where the IdP is.
     keys = frozenset(
-        {"ENTITY_ID", "METADATA", *(f"ATTR_{field.upper()}" for field, _, _ in SAML_ATTRIBUTES)}
+        {
+            "ENTITY_ID",
+            "METADATA",
+            "MDQ",
+            "METADATA_SIGNING_CERT",
+            *(f"ATTR_{field.upper()}" for field, _, _ in SAML_ATTRIBUTES),
+        }
     )
     verify_kind = SAML_VERIFY_KIND
     # edx-platform's associate_by_email_if_saml links only enterprise customers' learners,
@@ -75,6 +81,7 @@ class Saml(LoginProtocol):
             metadata_source=idp.metadata_url,
             metadata_xml=idp.metadata_xml,
             attributes=idp.attributes,
+            metadata_signing_cert=idp.metadata_signing_cert,
         )
 
     def registration(self, plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
@@ -128,7 +135,13 @@ class Saml(LoginProtocol):
         idp, key = provider.idp, app.key_prefix.rstrip("_")
         entity_key = f"{app.key_prefix}ENTITY_ID"  # named in the fix of a mismatch
         found = (
-            probe_saml(idp.metadata_url, idp.entity_id, timeout, entity_key=entity_key)
+            probe_saml(
+                idp.metadata_url,
+                idp.entity_id,
+                timeout,
+                entity_key=entity_key,
+                pinned=idp.metadata_signing_cert,
+            )
             if idp.metadata_url
             else check_metadata(
                 idp.metadata_xml, "inline metadata", idp.entity_id, entity_key=entity_key

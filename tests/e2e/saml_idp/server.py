@@ -18,6 +18,15 @@ Config (JSON): `listen` [host, port], `entity_id`, `workdir` (key files are writ
 `cert_days` / `cert_start_days` (validity of the IdP's certificate), and `break`, a list of
 deliberate faults: "metadata-expired" (validUntil in the past), "metadata-503", and
 "sign-with-other-key" (the published certificate is not the one that signs).
+
+A key rotation, as an IdP's admin runs one, when `rotation` is true: a second key pair
+("new") besides the first ("old"), and POST /control with a JSON body changes, between two
+requests, which certificates the metadata publishes (`published`, a list of "old", "new"),
+which key signs the assertions (`signing`), and whether the metadata is tampered with after
+it was signed (`tamper`: its first certificate replaced by an impostor's). With
+`sign_metadata` true, the metadata is signed on its root (python3-saml, RSA-SHA256) by a
+federation key whose certificate is written to <workdir>/federation.crt, as a federation
+signs the metadata it publishes.
 Prints READY on stdout once it listens.
 """
 
@@ -42,7 +51,7 @@ from saml2.s_utils import UnknownPrincipal, UnsupportedBinding
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT
 from saml2.server import Server
 
-from .keys import key_pair
+from .keys import key_pair, pem_body
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 OID_UID = "urn:oid:0.9.2342.19200300.100.1.1"
@@ -75,6 +84,18 @@ class IdentityProvider:
         )
         self.published_files = self._write(workdir, "published", published)
         self.signing_files = self._write(workdir, "signing", signing)
+        self.pairs = {"old": published}
+        self.rotation: dict[str, Any] = {"published": ["old"], "signing": "old", "tamper": False}
+        if config.get("rotation"):
+            self.pairs["new"] = key_pair(config["entity_id"] + " (new)", days, start)
+            self.pairs["impostor"] = key_pair("impostor", days, start)
+            self.files = {
+                name: self._write(workdir, name, pair) for name, pair in self.pairs.items()
+            }
+        self.federation: tuple[str, str] | None = None
+        if config.get("sign_metadata"):
+            self.federation = key_pair("federation metadata signer", days, start)
+            (workdir / "federation.crt").write_text(self.federation[1])
         self.metadata_xml = self._metadata()
         self._server: Server | None = None
         self._lock = threading.Lock()
@@ -121,7 +142,57 @@ class IdentityProvider:
         delta = timedelta(days=-2) if "metadata-expired" in self.faults else timedelta(days=1)
         until = (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
         root = text.index("EntityDescriptor ") + len("EntityDescriptor ")
-        return f'{text[:root]}validUntil="{until}" {text[root:]}'
+        text = f'{text[:root]}validUntil="{until}" {text[root:]}'
+        if len(self.pairs) > 1:
+            text = self._published(text, [self.pairs[n][1] for n in self.rotation["published"]])
+        if self.federation is not None:
+            from onelogin.saml2.constants import OneLogin_Saml2_Constants as Saml2
+            from onelogin.saml2.utils import OneLogin_Saml2_Utils
+
+            text = OneLogin_Saml2_Utils.add_sign(
+                text,
+                *self.federation,
+                sign_algorithm=Saml2.RSA_SHA256,
+                digest_algorithm=Saml2.SHA256,
+            ).decode()
+        if self.rotation["tamper"]:
+            # After signing: what an attacker on the way (or a compromised mirror) serves.
+            first = pem_body(self.pairs[self.rotation["published"][0]][1])
+            text = text.replace(first, pem_body(self.pairs["impostor"][1]), 1)
+        return text
+
+    @staticmethod
+    def _published(text: str, certificates: list[str]) -> str:
+        """``text`` with one signing KeyDescriptor per certificate (as an IdP publishes
+        the old and the new one during a rotation), copies of pysaml2's own."""
+        from copy import deepcopy
+
+        from lxml import etree
+
+        root = etree.fromstring(text.encode())
+        md, ds = "urn:oasis:names:tc:SAML:2.0:metadata", "http://www.w3.org/2000/09/xmldsig#"
+        idp = root.find(f"{{{md}}}IDPSSODescriptor")
+        keys = idp.findall(f"{{{md}}}KeyDescriptor")
+        template = keys[0]
+        for key in keys:
+            idp.remove(key)
+        for position, certificate in enumerate(certificates):
+            key = deepcopy(template)
+            key.set("use", "signing")
+            key.find(f".//{{{ds}}}X509Certificate").text = pem_body(certificate)
+            idp.insert(position, key)
+        return str(etree.tostring(root, encoding="unicode"))
+
+    def control(self, change: dict[str, Any]) -> str:
+        """POST /control: the next state of the rotation (see the module's docstring)."""
+        with self._lock:
+            self.rotation.update(change)
+            name = self.rotation["signing"]
+            self.signing_files = self.files[name]
+            self._server = None  # rebuilt at the next login, signing with that key
+            self.metadata_xml = self._metadata()
+        log.info("rotation: %s", json.dumps(self.rotation))
+        return json.dumps(self.rotation)
 
     def server(self) -> Server:
         """pysaml2's IdP, built at the first login with the SP's metadata."""
@@ -147,6 +218,10 @@ class IdentityProvider:
                 return self._reply(
                     start_response, "200 OK", self.metadata_xml, "application/samlmetadata+xml"
                 )
+            if path == "/control" and method == "POST" and len(self.pairs) > 1:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                change = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                return self._reply(start_response, "200 OK", self.control(change))
             if path == "/sso/redirect" and method == "GET":
                 query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
                 auto = self.config.get("auto_login")

@@ -11,9 +11,13 @@
 #   edx then reads SOCIAL_AUTH_SAML_SP_PRIVATE_KEY from the settings. Its public_key holds the
 #   certificate (public), so that a key rotation is one new history row.
 # - SAMLProviderConfig (one IdP), keyed on slug alone, its saml_configuration left empty.
-# - SAMLProviderData (the IdP's SSO URL and signing certificates), written only by Open edX's
-#   own code: the metadata pull (third_party_auth.tasks.fetch_saml_metadata) for a metadata
-#   URL, its metadata parser and store (third_party_auth.utils) for inline metadata.
+# - SAMLProviderData (the IdP's SSO URL and signing certificates, one row per certificate),
+#   written by Open edX's own metadata parser and store (third_party_auth.utils
+#   parse_metadata_xml, create_or_update_bulk_saml_provider_data). The plugin fetches its
+#   providers' metadata itself (pull_provider_metadata): streaming, so that a federation's
+#   aggregate never sits in memory as a tree; verified first against a pinned certificate
+#   (METADATA_SIGNING_CERT); and followed by the removal of the rows whose certificate the
+#   IdP no longer publishes, which edx never deletes and keeps trusting.
 #
 # Both configuration models are ConfigurationModels: a new history row only when a managed
 # field differs, copied from the current row so unmanaged fields keep the operator's values.
@@ -26,7 +30,8 @@
 #   "saml_providers": [{"app": ..., "provider_id": "saml-<slug>", "slug": ...,
 #       "fields": {enabled, name, visible, the provider flags, entity_id, metadata_source,
 #                  automatic_refresh_enabled, attr_*},
-#       "metadata_xml": "" or the IdP's metadata, "other_settings": {"lmsbridge_app": ...}}]
+#       "metadata_xml": "" or the IdP's metadata, "metadata_signing_cert": "" or a certificate
+#       body (pinned), "other_settings": {"lmsbridge_app": ...}}]
 
 import importlib
 import json
@@ -107,28 +112,104 @@ def ensure_saml_provider(spec: dict[str, Any], site: Any, report: Report) -> Non
     )
 
 
+def third_party_auth_module(name: str) -> Any:
+    """edx-platform's third_party_auth.<name> (common.djangoapps.third_party_auth in the
+    image, a stand-in in the tests), found next to its models."""
+    app = django_apps.get_app_config("third_party_auth")
+    return importlib.import_module(f"{app.name}.{name}")
+
+
+def prune_saml_provider_data(entity_id: str, public_keys: list[str]) -> int:
+    """Delete the SAMLProviderData rows of ``entity_id`` whose certificate is not among
+    ``public_keys`` (those the IdP publishes now). edx-platform stores one row per
+    certificate and trusts every valid row (SAMLProviderConfig.get_config, x509certMulti),
+    but never deletes one: a certificate the IdP retired, or lost, would keep signing valid
+    logins. A rotation's old and new certificates, both published, both stay. Returns the
+    number of rows deleted (and writes nothing when there are none)."""
+    model = django_apps.get_model("third_party_auth", "SAMLProviderData")
+    stale = list(
+        model.objects.filter(entity_id=entity_id)
+        .exclude(public_key__in=public_keys)
+        .values_list("pk", flat=True)
+    )
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+    return len(stale)
+
+
+def store_metadata(spec: dict[str, Any], xml: Any, where: str) -> bool:
+    """Parse and store ``xml`` (an lxml element) for ``spec``'s entity with edx-platform's
+    own functions, then remove the certificates it no longer lists. True if rows are new."""
+    utils = third_party_auth_module("utils")
+    entity_id = spec["fields"]["entity_id"]
+    public_keys, sso_url, expires_at = utils.parse_metadata_xml(xml, entity_id)
+    new = utils.create_or_update_bulk_saml_provider_data(
+        entity_id, public_keys, sso_url, expires_at
+    )
+    removed = prune_saml_provider_data(entity_id, public_keys)
+    gone = f", {removed} no longer published removed" if removed else ""
+    print(
+        f"lmsbridge: SAML metadata of {spec['provider_id']} ({where}): "
+        f"{'new' if new or removed else 'unchanged'}, {len(public_keys)} signing "
+        f"certificate(s){gone}"
+    )
+    return bool(new or removed)
+
+
 def store_inline_metadata(spec: dict[str, Any]) -> None:
     """Inline metadata, parsed and stored by edx-platform's own functions (the ones its
     metadata pull uses), for an IdP that publishes no metadata URL."""
     from lxml import etree
 
-    app = django_apps.get_app_config("third_party_auth")
-    utils = importlib.import_module(f"{app.name}.utils")
-    entity_id = spec["fields"]["entity_id"]
+    utils = third_party_auth_module("utils")
     parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
     try:
         xml = etree.fromstring(spec["metadata_xml"].encode(), parser)
-        public_keys, sso_url, expires_at = utils.parse_metadata_xml(xml, entity_id)
+        store_metadata(spec, xml, "inline")
     except (etree.XMLSyntaxError, utils.MetadataParseError) as error:
         print(f"lmsbridge: SAML metadata of {spec['provider_id']} (inline) failed: {error}")
-        return
-    new = utils.create_or_update_bulk_saml_provider_data(
-        entity_id, public_keys, sso_url, expires_at
-    )
-    print(
-        f"lmsbridge: SAML metadata of {spec['provider_id']} (inline): "
-        f"{'new' if new else 'unchanged'}, {len(public_keys)} signing certificate(s)"
-    )
+
+
+# The metadata fetch: a connection within 10 s, then no pause over 60 s between two reads.
+METADATA_TIMEOUT = (10, 60)
+
+
+def pull_provider_metadata(spec: dict[str, Any]) -> bool:
+    """Fetch one provider's metadata (its URL, or its MDQ URL), verify it against the pinned
+    certificate if there is one, find the entity by streaming, then store it with edx's
+    parser and store (store_metadata). True if rows are new or removed.
+
+    Raises requests' errors, MetadataParseError, or MetadataProblem (a refused signature
+    among them) before anything is written: the last good metadata stays.
+    """
+    import requests
+    from lmsbridge_openedx import saml_metadata
+    from lxml import etree
+
+    url, entity_id = spec["fields"]["metadata_source"], spec["fields"]["entity_id"]
+    pinned = spec.get("metadata_signing_cert", "")
+    headers = {"Accept": "application/samlmetadata+xml"}
+    with requests.get(url, stream=True, timeout=METADATA_TIMEOUT, headers=headers) as response:
+        response.raise_for_status()
+        chunks = response.iter_content(saml_metadata.CHUNK)
+        if pinned:
+            # The signature covers the whole document: it is read (bounded), verified, and
+            # only then searched.
+            document = bytearray()
+            for chunk in chunks:
+                document += chunk
+                if len(document) > saml_metadata.PINNED_MAX_BYTES:
+                    break
+            saml_metadata.verify_signature(bytes(document), pinned)
+            found = saml_metadata.find_entity_in(bytes(document), entity_id)
+        else:
+            found = saml_metadata.find_entity(chunks, entity_id)
+    if found.entity is None:
+        utils = third_party_auth_module("utils")
+        raise utils.MetadataParseError(f"Can't find EntityDescriptor for entityID {entity_id}")
+    parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
+    xml = etree.fromstring(saml_metadata.entity_document(found), parser)
+    return store_metadata(spec, xml, "pinned signature verified" if pinned else "fetched")
 
 
 def disable_removed_saml_providers(plan: dict[str, Any], site: Any, report: Report) -> None:
@@ -177,20 +258,68 @@ def clear_saml_caches(plan: dict[str, Any], site: Any) -> None:
         TieredCache.delete_all_tiers(key)
 
 
-def pull_saml_metadata(report: Report) -> None:
-    """Run Open edX's own metadata pull, what its `saml --pull` management command runs.
+def pull_saml_metadata(report: Report, providers: list[dict[str, Any]] | None = None) -> None:
+    """Pull the metadata of the plugin's SAML providers (``providers``: the plan's
+    saml_providers; by default those of the LMSBRIDGE_INIT_PLAN setting), each with
+    pull_provider_metadata; then Open edX's own pull (what `saml --pull` runs) for the SAML
+    providers the plugin did not make, if any.
 
-    The task lives next to the third_party_auth models: common.djangoapps.third_party_auth
-    in the image (a stand-in in the tests). A failed fetch is reported, not raised: an IdP
-    that is down must not stop the init job; the login stays unavailable until the next
-    pull (Open edX's own periodic task, or this job run again).
+    A failure is reported, not raised, and stores nothing: an IdP that is down, or metadata
+    whose pinned signature does not verify, must not stop the job, and the provider keeps
+    its last good metadata until the next pull (this job run again, or a refresh).
     """
-    app = django_apps.get_app_config("third_party_auth")
-    tasks = importlib.import_module(f"{app.name}.tasks")
-    total, skipped, attempted, updated, failed, messages = tasks.fetch_saml_metadata()
+    import requests
+    from django.conf import settings
+    from lmsbridge_openedx.saml_metadata import MetadataProblem
+
+    if providers is None:
+        plan = getattr(settings, "LMSBRIDGE_INIT_PLAN", None) or {}
+        providers = plan.get("saml_providers", [])
+    utils = third_party_auth_module("utils")
+    fetched = [spec for spec in providers if spec["fields"]["metadata_source"]]
+    updated, failures = 0, []
+    for spec in fetched:
+        try:
+            updated += pull_provider_metadata(spec)
+        except (requests.RequestException, utils.MetadataParseError) as error:
+            failures.append(
+                f"{type(error).__name__}: {error} | Metadata Source: "
+                f"{spec['fields']['metadata_source']} | Entity ID: {spec['fields']['entity_id']}"
+            )
+        except MetadataProblem as error:
+            # One line naming the app: the operator sees which IdP's metadata was refused.
+            failures.append(
+                f"{spec['provider_id']} (app {spec['app']}): metadata from "
+                f"{spec['fields']['metadata_source']} refused, {error}; the last good "
+                "metadata stays in use"
+            )
     print(
-        f"{report.prefix}SAML metadata: {attempted} fetched, {updated} new, {failed} failed, "
-        f"{skipped} of {total} providers skipped (disabled, or inline metadata)"
+        f"{report.prefix}SAML metadata: {len(fetched)} fetched, {updated} new, "
+        f"{len(failures)} failed, {len(providers) - len(fetched)} of {len(providers)} "
+        "providers skipped (disabled, or inline metadata)"
+    )
+    for message in failures:
+        print(f"{report.prefix}SAML metadata failed: {message}")
+    pull_other_saml_metadata(report, {spec["slug"] for spec in providers})
+
+
+def pull_other_saml_metadata(report: Report, ours: set[str]) -> None:
+    """Open edX's own metadata pull, for SAML providers an operator made by hand (the init
+    job ran it for every provider before the plugin pulled its own): only when there is
+    one to refresh, as that pull also fetches the plugin's unpinned providers again."""
+    model = django_apps.get_model("third_party_auth", "SAMLProviderConfig")
+    others = [
+        config
+        for config in (model.current(slug) for slug in model.key_values("slug", flat=True))
+        if config.slug not in ours and config.enabled and config.automatic_refresh_enabled
+    ]
+    if not others:
+        return
+    tasks = third_party_auth_module("tasks")
+    _, _, attempted, updated, failed, messages = tasks.fetch_saml_metadata()
+    print(
+        f"{report.prefix}SAML metadata of other providers (Open edX's pull): {attempted} "
+        f"fetched, {updated} new, {failed} failed"
     )
     for message in messages:
         print(f"{report.prefix}SAML metadata failed: " + message.replace("\n", " | "))
@@ -221,4 +350,4 @@ def ensure_saml(plan: dict[str, Any], site: Any, report: Report) -> None:
     for spec in providers:
         if spec["metadata_xml"]:
             store_inline_metadata(spec)
-    pull_saml_metadata(report)
+    pull_saml_metadata(report, providers)
