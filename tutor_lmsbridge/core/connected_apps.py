@@ -74,6 +74,9 @@ class SamlServiceProvider(NamedTuple):
     org_url: str
     private_key: str  # PKCS#8 body: the LMS settings only
     certificate: str  # base64 DER: public, in the SAMLConfiguration row and the credentials
+    # python3-saml's security settings (core/saml_security.py: defaults + SAML_SECURITY).
+    security: dict[str, Any]
+    refresh_hours: int  # between two metadata refreshes; 0: no schedule
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -129,16 +129,10 @@ class ProviderConfig(NamedTuple):
 # requires to be enabled before any SAML login, and which a provider whose configuration is
 # left empty uses (always its current row: no foreign key to re-point after a change).
 SAML_CONFIGURATION_SLUG = "default"
-# python3-saml options (SAMLConfiguration.other_config_str): edx-platform's defaults, and no
-# requested AuthnContext, which ADFS and Entra ID refuse when the learner signed in otherwise
-# than with a password (MFA, Windows integrated authentication).
-SAML_SP_OTHER_CONFIG: dict[str, Any] = {
-    "SECURITY_CONFIG": {
-        "metadataCacheDuration": 604800,
-        "signMetadata": False,
-        "requestedAuthnContext": False,
-    }
-}
+# python3-saml options (SAMLConfiguration.other_config_str) come from
+# core/saml_security.py: edx-platform's defaults, SHA-1 refused, and no requested
+# AuthnContext, which ADFS and Entra ID refuse when the learner signed in otherwise than with
+# a password (MFA, Windows integrated authentication); LMSBRIDGE_SAML_SECURITY on top.
 
 
 class SamlConfiguration(NamedTuple):
@@ -439,7 +433,7 @@ def _saml_configurations(bridge: Bridge) -> tuple[SamlConfiguration, ...]:
             entity_id=sp.entity_id,
             public_key=sp.certificate,
             org_info={"en-US": org},
-            other_config=SAML_SP_OTHER_CONFIG,
+            other_config={"SECURITY_CONFIG": sp.security},
         ),
     )
 

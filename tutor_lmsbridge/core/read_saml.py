@@ -147,7 +147,27 @@ def _other_settings(values: AppValues) -> dict[str, Any]:
     return dict(sorted(extra.items()))
 
 
-def read_service_provider(values: ConfigValues, platform: Platform) -> SamlServiceProvider:
+# Hours a refresh schedule can keep regular: cron's hour field steps restart at midnight, so
+# only divisors of 24 (and 24, once a day) give the same interval all day long.
+REFRESH_HOURS = (0, 1, 2, 3, 4, 6, 8, 12, 24)
+
+
+def read_service_provider(
+    values: ConfigValues, platform: Platform, warnings: list[tuple[str, str]]
+) -> SamlServiceProvider:
+    from .saml_security import read_security, weakened
+
+    security_key = GLOBAL_BY_SETTING["SAML_SECURITY"].name()
+    security = read_security(security_key, values.get("SAML_SECURITY"))
+    warnings.extend((security_key, problem) for problem in weakened(security))
+    hours: int = values.get("SAML_REFRESH_HOURS")
+    if hours not in REFRESH_HOURS:
+        raise ConfigError(
+            GLOBAL_BY_SETTING["SAML_REFRESH_HOURS"].name(),
+            f"{hours} hours does not divide a day: the schedule would drift at midnight",
+            "use one of " + ", ".join(map(str, REFRESH_HOURS[1:])) + ", or 0 for no schedule",
+            "6",
+        )
     key_name = GLOBAL_BY_SETTING["SP_PRIVATE_KEY"].name()
     private_pem: str = values.get("SP_PRIVATE_KEY", platform)
     try:
@@ -160,6 +180,8 @@ def read_service_provider(values: ConfigValues, platform: Platform) -> SamlServi
         org_url=values.get("SP_ORG_URL", platform),
         private_key=pair.private_key,
         certificate=pair.certificate,
+        security=security,
+        refresh_hours=hours,
     )
 
 

@@ -79,6 +79,7 @@ class Saml(LoginProtocol):
 
     def registration(self, plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
         """Open edX as a service provider, for the IdP's admin (never its private key)."""
+        from ..core.saml_security import expectations
         from ..core.saml_values import pem_certificate
         from ..output.reports import fingerprint
 
@@ -95,6 +96,8 @@ class Saml(LoginProtocol):
             "attributes": dict(provider.idp.attributes),
             "sp_certificate_sha256": fingerprint(sp.certificate),
             "sp_certificate": pem_certificate(sp.certificate),
+            # What Open edX refuses (LMSBRIDGE_SAML_SECURITY): the IdP must send it this way.
+            "sp_requires": expectations(sp.security),
         }
 
     def registration_lines(self, app: ConnectedApp, registration: dict[str, Any]) -> list[str]:
@@ -111,6 +114,7 @@ class Saml(LoginProtocol):
             f"# login URL (SP-initiated): {registration['login_url']}",
             "# attributes to release: "
             + ", ".join(f"{field[5:]} {name}" for field, name in attributes.items()),
+            *(f"# Open edX requires: {line}" for line in registration["sp_requires"]),
             f"# SP certificate (signing and encryption), SHA-256 "
             f"{registration['sp_certificate_sha256']}:",
             registration["sp_certificate"],
