@@ -19,6 +19,7 @@ from .connected_apps import (
     saml_provider_id,
 )
 from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
+from .saml_refresh import SamlRefresh, saml_refresh
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
@@ -325,6 +326,11 @@ class Plan(NamedTuple):
             "saml_providers": [p.row() for p in self.saml_providers],
         }
 
+    def saml_refresh(self) -> SamlRefresh | None:
+        """The SAML metadata refresh schedule (compose service, CronJob), or None."""
+        sp = self.bridge.saml_sp
+        return saml_refresh(sp.refresh_hours if sp else 0, len(self.saml_providers))
+
     def verify_data(self) -> dict[str, Any]:
         """What `do lmsbridge-verify` checks besides the init plan's objects, as plain data
         for the LMSBRIDGE_VERIFY_PLAN setting (no secret: of the SP key pair, only the
@@ -341,6 +347,8 @@ class Plan(NamedTuple):
                 for c in self.saml_configurations
             ],
             "link_by_email": _link_checks(self.bridge),
+            # Metadata must outlive the next scheduled refresh (0: no schedule).
+            "saml_refresh_hours": self.bridge.saml_sp.refresh_hours if self.bridge.saml_sp else 0,
         }
 
 
