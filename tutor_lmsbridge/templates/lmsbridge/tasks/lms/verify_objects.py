@@ -497,10 +497,19 @@ def check_saml_configuration(spec: dict[str, Any], site: Any, findings: Findings
     )
 
 
-def check_saml_metadata(spec: dict[str, Any], findings: Findings) -> None:
+def refreshed(row: Any) -> str:
+    """When Open edX's pull last stored this metadata (fetched_at: it rewrites it on each
+    successful pull, the scheduled refresh's included)."""
+    return f"last refreshed {row.fetched_at:%Y-%m-%d %H:%M} UTC" if row.fetched_at else ""
+
+
+def check_saml_metadata(spec: dict[str, Any], findings: Findings, refresh_hours: int = 0) -> None:
     """The IdP's metadata as SAMLProviderConfig.get_config() reads it: the SAMLProviderData
     rows of the entity id that are valid (is_valid(): not expired, an SSO URL and a signing
-    certificate); with none, every login fails (AuthNotConfigured)."""
+    certificate); with none, every login fails (AuthNotConfigured). Metadata from a URL must
+    outlive the next scheduled refresh (``refresh_hours``, LMSBRIDGE_SAML_REFRESH_HOURS):
+    else logins fail between its expiry and that refresh, and verify says so before a
+    learner meets it."""
     subject = f"SAML metadata {spec['provider_id']}"
     model = django_apps.get_model("third_party_auth", "SAMLProviderData")
     rows = list(model.objects.filter(entity_id=spec["entity_id"]).order_by("-fetched_at"))
@@ -530,17 +539,31 @@ def check_saml_metadata(spec: dict[str, Any], findings: Findings) -> None:
         return
     newest = valid[0]
     count = f"{len(valid)} signing certificate(s), SSO URL {newest.sso_url}"
+    last = "" if spec["inline_metadata"] else f", {refreshed(newest)}"
     if newest.expires_at is None:
-        findings.ok(subject, f"{count}, no expiry")
+        findings.ok(subject, f"{count}, no expiry{last}")
+        return
+    scheduled = not spec["inline_metadata"] and refresh_hours > 0
+    if scheduled and newest.expires_at <= now + timedelta(hours=refresh_hours):
+        findings.error(
+            subject,
+            f"expires at {newest.expires_at:%Y-%m-%d %H:%M} UTC, before the next scheduled "
+            f"refresh (every {refresh_hours} h{last}): logins fail from then until the IdP "
+            "publishes metadata valid for longer",
+            "run `tutor local|dev|k8s do lmsbridge-refresh-saml` now; if it stays, set "
+            "LMSBRIDGE_SAML_REFRESH_HOURS lower than the metadata's validity, or ask the "
+            "IdP's admin for a longer validUntil",
+        )
         return
     if newest.expires_at - now < METADATA_WARNING_DAYS * DAY:
         findings.warning(
             subject,
-            f"expires on {newest.expires_at.date()} ({in_days(newest.expires_at - now)})",
+            f"expires on {newest.expires_at.date()} ({in_days(newest.expires_at - now)}"
+            f"{last})",
             fix,
         )
         return
-    findings.ok(subject, f"{count}, valid until {newest.expires_at.date()}")
+    findings.ok(subject, f"{count}, valid until {newest.expires_at.date()}{last}")
 
 
 def check_account_link_guard(checks: dict[str, Any], findings: Findings) -> None:
@@ -724,7 +747,7 @@ def verify() -> None:
             for spec in providers:
                 check_provider(spec, site, findings)
                 if spec["model"] == "SAMLProviderConfig":
-                    check_saml_metadata(spec, findings)
+                    check_saml_metadata(spec, findings, checks.get("saml_refresh_hours", 0))
         check_account_link_guard(checks, findings)
         check_companion(checks, backends, findings)
         check_authn_mfe(checks, findings)
