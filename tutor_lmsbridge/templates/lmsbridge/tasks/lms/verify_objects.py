@@ -558,8 +558,7 @@ def check_saml_metadata(spec: dict[str, Any], findings: Findings, refresh_hours:
     if newest.expires_at - now < METADATA_WARNING_DAYS * DAY:
         findings.warning(
             subject,
-            f"expires on {newest.expires_at.date()} ({in_days(newest.expires_at - now)}"
-            f"{last})",
+            f"expires on {newest.expires_at.date()} ({in_days(newest.expires_at - now)}{last})",
             fix,
         )
         return
