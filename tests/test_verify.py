@@ -16,6 +16,7 @@ from social_core.backends.oauth import BaseOAuth2
 
 from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
+from tutor_lmsbridge.output.reports import fingerprint
 
 from .support.edx_releases import oauth2_keyed_on_backend_name
 from .support.lms_jobs import (
@@ -684,7 +685,7 @@ HEALTHY_SAML = [
     "are served by it",
     "lmsbridge: OK SAML configuration default: enabled and current for Site 2 "
     "(local.openedx.io), SP entity id http://local.openedx.io/saml, SP key pair set (private "
-    "key from the settings)",
+    "key from the settings), live SP certificate SHA-256 {live}",
     "lmsbridge: OK provider saml-shib: enabled and current for Site 2 (local.openedx.io), "
     f"entity id {SHIB_ENTITY}, metadata from {SHIB['LMSBRIDGE_SHIB_URL']}",
     f"lmsbridge: OK SAML metadata saml-shib: 1 signing certificate(s), SSO URL {SHIB_SSO}, "
@@ -707,7 +708,10 @@ def healthy_saml() -> list[str]:
     model = apps.get_model("third_party_auth", "SAMLProviderData")
     fetched = model.objects.get(entity_id=SHIB_ENTITY).fetched_at
     refreshed = f"{fetched:%Y-%m-%d %H:%M} UTC"
-    return [line.replace("{refreshed}", refreshed) for line in HEALTHY_SAML]
+    sp = plan_for({**PLATFORM, **SAML_APPS}).bridge.saml_sp
+    assert sp is not None
+    live = fingerprint(sp.certificate)  # as `credentials` prints it
+    return [line.replace("{refreshed}", refreshed).replace("{live}", live) for line in HEALTHY_SAML]
 
 
 class FakeResponse:
@@ -1140,3 +1144,18 @@ def test_metadata_must_outlive_the_next_scheduled_refresh(
     (line,) = [line for line in result.lines if "SAML metadata saml-shib" in line]
     level = "ERROR" if status else "WARNING"
     assert line.startswith(f"lmsbridge: {level} SAML metadata saml-shib: "), line
+
+
+def test_a_key_rollover_shows_the_live_and_the_next_certificate(saml: Lms) -> None:
+    """Issue #24 item 6: LMSBRIDGE_SP_NEXT_PRIVATE_KEY set, `config save` and the init job
+    run: the live certificate is still the current key's, and the next one is announced."""
+    rolling = {**SAML_APPS, "LMSBRIDGE_SP_NEXT_PRIVATE_KEY": sp_private_key("next")}
+    saml.configure(rolling)
+    assert saml.run("init").status == 0
+    sp = plan_for({**PLATFORM, **rolling}).bridge.saml_sp
+    assert sp is not None
+    assert sp.next_certificate
+    (line,) = [line for line in saml.run("verify").lines if "SAML configuration" in line]
+    assert line.startswith("lmsbridge: OK SAML configuration default: ")
+    assert f"live SP certificate SHA-256 {fingerprint(sp.certificate)}; " in line
+    assert f"next certificate SHA-256 {fingerprint(sp.next_certificate)} published" in line

@@ -128,3 +128,35 @@ def test_credentials_say_what_the_sp_requires() -> None:
         "SHA-256 (or stronger) signatures and digests; SHA-1 is refused",
         "encrypt the Assertion with the SP certificate (plain ones are refused)",
     ]
+
+
+def test_the_next_sp_key_publishes_its_certificate_and_stays_secret() -> None:
+    """Issue #24 item 6: python3-saml's sp.x509certNew through the SAMLConfiguration's
+    SP_EXTRA (edx merges it into "sp"); the next private key itself is rendered nowhere."""
+    nothing = build_plan(bridge()).init_data()["saml_configurations"][0]["other_config"]
+    assert "SP_EXTRA" not in nothing
+    next_pem = sp_private_key("next")
+    result = bridge(LMSBRIDGE_SP_NEXT_PRIVATE_KEY=next_pem)
+    plan = build_plan(result)
+    (configuration,) = plan.init_data()["saml_configurations"]
+    assert result.saml_sp is not None
+    upcoming = result.saml_sp.next_certificate
+    assert configuration["other_config"]["SP_EXTRA"] == {"x509certNew": upcoming}
+    assert upcoming not in (configuration["public_key"], "")
+    assert next_pem in result.secrets  # masked wherever the plugin prints
+    body = "".join(next_pem.splitlines()[1:-1])
+    # Past the modulus (which the certificate holds too): the private part.
+    assert body[-80:-40] not in repr(plan.settings_data())
+    assert body[800:840] not in repr(plan.settings_data())
+
+
+def test_the_current_key_as_the_next_one_is_refused() -> None:
+    current = sp_private_key()
+    with pytest.raises(ConfigError) as caught:
+        bridge(LMSBRIDGE_SP_PRIVATE_KEY=current, LMSBRIDGE_SP_NEXT_PRIVATE_KEY=current)
+    assert caught.value.key == "LMSBRIDGE_SP_NEXT_PRIVATE_KEY"
+    assert "nothing to roll over to" in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        bridge(LMSBRIDGE_SP_NEXT_PRIVATE_KEY="not a key")
+    assert caught.value.key == "LMSBRIDGE_SP_NEXT_PRIVATE_KEY"
+    assert "not a key" not in str(caught.value)  # a secret is never shown

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 
+from ..support.samples import sp_private_key
 from .process import django_server
 from .saml_process import idp_config, saml_idp
 from .test_saml_sso import LMS_URL, TIMEOUT, Deployment, deploy_saml, login
@@ -28,6 +29,8 @@ pytestmark = pytest.mark.e2e
 PROFILES: dict[str, dict[str, Any]] = {
     "default": {},
     "assertions-signed": {"LMSBRIDGE_SAML_SECURITY": {"wantAssertionsSigned": True}},
+    # Issue #24 item 6: an SP key rollover under way.
+    "rollover": {"LMSBRIDGE_SP_NEXT_PRIVATE_KEY": sp_private_key("next")},
 }
 
 
@@ -125,3 +128,21 @@ def test_want_assertions_signed_refuses_a_response_whose_assertion_is_unsigned(
         "The Assertion of the Response is not signed and the SP require it",
     )
     accepted(deployment, {"idp_sign": "assertion"})
+
+
+@pytest.mark.parametrize("deployment", ["rollover"], indirect=True)
+def test_the_next_sp_certificate_is_published_before_the_switch(deployment: Deployment) -> None:
+    """python3-saml's sp.x509certNew, reached through the SAMLConfiguration's SP_EXTRA: the
+    SP metadata the IdPs import holds the current and the next certificate; logins go on."""
+    registration = deployment.registration
+    metadata = requests.get(registration["sp_metadata_url"], timeout=TIMEOUT)
+    assert metadata.status_code == 200, metadata.text
+    text = metadata.text.replace("\n", "")
+    current = "".join(registration["sp_certificate"].splitlines()[1:-1])
+    assert current in text
+    assert registration["sp_next_certificate"]
+    upcoming = "".join(registration["sp_next_certificate"].splitlines()[1:-1])
+    assert upcoming != current
+    assert upcoming in text
+    assert text.count("<ds:X509Certificate>") >= 2
+    accepted(deployment, {})

@@ -295,6 +295,16 @@ GLOBAL_KEYS: tuple[Key, ...] = (
         rules=Rules(chars="unset it to have Tutor generate a new one", example=""),
     ),
     Key(
+        "SP_NEXT_PRIVATE_KEY",
+        kinds.PRIVATE_KEY,
+        "SAML apps, for a key rollover: the SP's next RSA key. Its certificate is published "
+        "in the SP metadata next to the current one; once the IdPs have it, it becomes "
+        "``SP_PRIVATE_KEY`` (docs/security.rst)",
+        "",
+        per_app=False,
+        rules=Rules(chars="give a new key: openssl genrsa 2048", example=""),
+    ),
+    Key(
         "SAML_SECURITY",
         kinds.JSON_MAPPING,
         "SAML apps: python3-saml security settings merged over the plugin's "

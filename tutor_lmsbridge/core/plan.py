@@ -441,7 +441,17 @@ def _saml_configurations(bridge: Bridge) -> tuple[SamlConfiguration, ...]:
             entity_id=sp.entity_id,
             public_key=sp.certificate,
             org_info={"en-US": org},
-            other_config={"SECURITY_CONFIG": sp.security},
+            other_config={
+                "SECURITY_CONFIG": sp.security,
+                # python3-saml publishes sp.x509certNew in the SP metadata next to the
+                # current certificate; edx merges SP_EXTRA into "sp" (third_party_auth/saml.py
+                # generate_saml_config, and social-core's for the metadata view).
+                **(
+                    {"SP_EXTRA": {"x509certNew": sp.next_certificate}}
+                    if sp.next_certificate
+                    else {}
+                ),
+            },
         ),
     )
 

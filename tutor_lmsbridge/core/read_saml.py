@@ -175,6 +175,7 @@ def read_service_provider(
     except ValueError as exc:  # KeyProblem, already checked by the kind's parser
         raise ConfigError(key_name, f"the value {exc}", "unset it", "") from None
     return SamlServiceProvider(
+        next_certificate=_next_certificate(values, platform, pair.certificate),
         entity_id=values.get("SP_ENTITY_ID", platform),
         org_name=values.get("SP_ORG_NAME", platform),
         org_url=values.get("SP_ORG_URL", platform),
@@ -183,6 +184,22 @@ def read_service_provider(
         security=security,
         refresh_hours=hours,
     )
+
+
+def _next_certificate(values: ConfigValues, platform: Platform, current: str) -> str:
+    """The certificate of LMSBRIDGE_SP_NEXT_PRIVATE_KEY, or "" when it is unset."""
+    spec = GLOBAL_BY_SETTING["SP_NEXT_PRIVATE_KEY"]
+    if values.raw(spec.name()) in (None, ""):
+        return ""
+    pair = sp_key_pair(values.get("SP_NEXT_PRIVATE_KEY"), platform.lms_host)
+    if pair.certificate == current:
+        raise ConfigError(
+            spec.name(),
+            f"is the current key ({GLOBAL_BY_SETTING['SP_PRIVATE_KEY'].name()}): there is "
+            "nothing to roll over to",
+            "give a new key (openssl genrsa 2048), or unset it",
+        )
+    return pair.certificate
 
 
 def check_unique_saml(apps: tuple[ConnectedApp, ...]) -> None:

@@ -98,6 +98,16 @@ class Saml(LoginProtocol):
             "sp_certificate": pem_certificate(sp.certificate),
             # What Open edX refuses (LMSBRIDGE_SAML_SECURITY): the IdP must send it this way.
             "sp_requires": expectations(sp.security),
+            # A key rollover under way (LMSBRIDGE_SP_NEXT_PRIVATE_KEY): the IdP may import it
+            # now; it is in the SP metadata too.
+            **(
+                {
+                    "sp_next_certificate_sha256": fingerprint(sp.next_certificate),
+                    "sp_next_certificate": pem_certificate(sp.next_certificate),
+                }
+                if sp.next_certificate
+                else {}
+            ),
         }
 
     def registration_lines(self, app: ConnectedApp, registration: dict[str, Any]) -> list[str]:
@@ -118,6 +128,16 @@ class Saml(LoginProtocol):
             f"# SP certificate (signing and encryption), SHA-256 "
             f"{registration['sp_certificate_sha256']}:",
             registration["sp_certificate"],
+            *(
+                [
+                    "# next SP certificate (key rollover: already in the SP metadata; Open edX "
+                    "switches to it when LMSBRIDGE_SP_PRIVATE_KEY takes the next key), SHA-256 "
+                    f"{registration['sp_next_certificate_sha256']}:",
+                    registration["sp_next_certificate"],
+                ]
+                if "sp_next_certificate" in registration
+                else []
+            ),
         ]
 
     def probe(self, plan: Plan, app: ConnectedApp, timeout: float) -> list[Finding]:

@@ -20,6 +20,7 @@
 # This file is included verbatim into a Jinja template: it must not contain Jinja markers.
 
 import base64
+import hashlib
 from datetime import timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -490,11 +491,31 @@ def check_saml_configuration(spec: dict[str, Any], site: Any, findings: Findings
             INIT_FIX + " (it empties the row's private key)",
         )
         return
+    # Which certificate is live, and the next one the SP metadata announces during a key
+    # rollover (SP_EXTRA.x509certNew, LMSBRIDGE_SP_NEXT_PRIVATE_KEY): what the IdPs' admins
+    # compare with what they hold.
+    live = f"live SP certificate SHA-256 {sha256_fingerprint(certificate)}"
+    try:
+        extra = current.get_setting("SP_EXTRA")  # other_config_str's, as edx reads it
+    except (KeyError, ValueError):
+        extra = {}
+    upcoming = extra.get("x509certNew") if isinstance(extra, dict) else None
+    if upcoming:
+        live += (
+            f"; next certificate SHA-256 {sha256_fingerprint(upcoming)} published in the SP "
+            "metadata (switch once every IdP has it: docs/security.rst)"
+        )
     findings.ok(
         subject,
         f"enabled and current for Site {site.pk} ({site.domain}), SP entity id "
-        f"{current.entity_id}, SP key pair set (private key from the settings)",
+        f"{current.entity_id}, SP key pair set (private key from the settings), {live}",
     )
+
+
+def sha256_fingerprint(certificate: str) -> str:
+    """As IdP consoles and `tutor lmsbridge credentials` show it (AB:CD:...)."""
+    digest = hashlib.sha256(base64.b64decode(certificate_body(certificate))).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 def refreshed(row: Any) -> str:
