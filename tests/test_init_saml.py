@@ -356,3 +356,40 @@ def test_a_refresh_without_a_saml_app_does_nothing(
     assert capsys.readouterr().out.splitlines() == [
         "lmsbridge: SAML refresh: no SAML app is connected, nothing to refresh"
     ]
+
+
+def test_a_refresh_picks_up_a_new_idp_certificate_without_a_restart(
+    job: Job,
+    idp: RunningIdp,
+    refresh_code: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The IdP publishes a new signing certificate: the next refresh stores it, and the
+    configuration the running LMS builds (current(), cached) has it, with no restart."""
+    import requests
+    from django.apps import apps
+
+    from .e2e.saml_idp.keys import key_pair
+
+    job.run(config_for(idp))
+    provider = apps.get_model("third_party_auth", "SAMLProviderConfig")
+    (old,) = provider.current(APP).get_config().conf["x509certMulti"]["signing"]
+    new = "".join(key_pair("rotated", 365, -1)[1].splitlines()[1:-1])
+    published = requests.get(idp.metadata_url, timeout=10).text
+    assert old in published
+    rotated = published.replace(old, new)
+    real_get = requests.get
+
+    def idp_rotated(url: str, **kwargs: object) -> object:
+        answer = real_get(url, **kwargs)  # type: ignore[arg-type]
+        if url == idp.metadata_url:
+            answer._content = rotated.encode()
+        return answer
+
+    monkeypatch.setattr(requests, "get", idp_rotated)
+    out, writes = Job(refresh_code, capsys).run(config_for(idp))
+    assert PULLED_NEW in out
+    assert writes == []  # only Open edX's pull wrote (SAMLProviderData)
+    signing = provider.current(APP).get_config().conf["x509certMulti"]["signing"]
+    assert new in signing
