@@ -316,3 +316,80 @@ def test_init_saml_has_no_jinja_markers() -> None:
     ).read_text()
     for marker in ("{{", "{%", "{#"):
         assert marker not in source
+
+
+# ---- the refresh job (issue #24): the init job's SAML part, on a schedule ------------------
+
+
+@pytest.fixture(scope="module")
+def refresh_code(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Python of `do lmsbridge-refresh-saml` (and of its compose service and CronJob)."""
+    from tutor_lmsbridge import plugin
+
+    root = tmp_path_factory.mktemp("refresh-task")
+    return init_python(render_init_task(root, {}, plugin.REFRESH_TASK))
+
+
+def test_a_refresh_pulls_again_and_writes_nothing_else(
+    job: Job, idp: RunningIdp, refresh_code: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job.run(config_for(idp))
+    (before,) = rows_data(idp.entity_id)
+    out, writes = Job(refresh_code, capsys).run(config_for(idp))
+    assert writes == []  # SAMLProviderData's are Open edX's own pull's
+    assert "lmsbridge: SAML configuration default: unchanged" in out
+    assert "lmsbridge: SAML provider saml-uni: unchanged" in out
+    assert PULLED_SAME in out
+    assert out[-1] == "lmsbridge: done: 0 created, 0 updated, 2 unchanged, 0 disabled"
+    (after,) = rows_data(idp.entity_id)
+    assert after.fetched_at > before.fetched_at  # the last successful refresh, for verify
+
+
+def test_a_refresh_without_a_saml_app_does_nothing(
+    job: Job, refresh_code: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from django.test.utils import override_settings
+
+    capsys.readouterr()
+    with override_settings(LMSBRIDGE_INIT_PLAN=None, SITE_ID=LMS_SITE_ID):
+        exec(compile(refresh_code, "lmsbridge-refresh", "exec"), {"__name__": "refresh"})  # noqa: S102
+    assert capsys.readouterr().out.splitlines() == [
+        "lmsbridge: SAML refresh: no SAML app is connected, nothing to refresh"
+    ]
+
+
+def test_a_refresh_picks_up_a_new_idp_certificate_without_a_restart(
+    job: Job,
+    idp: RunningIdp,
+    refresh_code: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The IdP publishes a new signing certificate: the next refresh stores it, and the
+    configuration the running LMS builds (current(), cached) has it, with no restart."""
+    import requests
+    from django.apps import apps
+
+    from .e2e.saml_idp.keys import key_pair
+
+    job.run(config_for(idp))
+    provider = apps.get_model("third_party_auth", "SAMLProviderConfig")
+    (old,) = provider.current(APP).get_config().conf["x509certMulti"]["signing"]
+    new = "".join(key_pair("rotated", 365, -1)[1].splitlines()[1:-1])
+    published = requests.get(idp.metadata_url, timeout=10).text
+    assert old in published
+    rotated = published.replace(old, new)
+    real_get = requests.get
+
+    def idp_rotated(url: str, **kwargs: object) -> object:
+        answer = real_get(url, **kwargs)  # type: ignore[arg-type]
+        if url == idp.metadata_url:
+            answer._content = rotated.encode()
+        return answer
+
+    monkeypatch.setattr(requests, "get", idp_rotated)
+    out, writes = Job(refresh_code, capsys).run(config_for(idp))
+    assert PULLED_NEW in out
+    assert writes == []  # only Open edX's pull wrote (SAMLProviderData)
+    signing = provider.current(APP).get_config().conf["x509certMulti"]["signing"]
+    assert new in signing

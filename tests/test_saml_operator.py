@@ -62,7 +62,7 @@ def test_credentials_give_the_idp_admin_what_it_needs_and_never_the_private_key(
 ) -> None:
     text = run_tutor(root, "lmsbridge", "credentials", "shib").stdout
     lines = text.splitlines()
-    assert lines[:6] == [
+    assert lines[:8] == [
         "# University login (shib): register Open edX as a SAML service provider at the IdP",
         "# SP entity id: http://local.openedx.io/saml",
         "# SP metadata URL: http://local.openedx.io/auth/saml/metadata.xml",
@@ -74,10 +74,13 @@ def test_credentials_give_the_idp_admin_what_it_needs_and_never_the_private_key(
         "username urn:oid:1.3.6.1.4.1.5923.1.1.1.6, email urn:oid:0.9.2342.19200300.100.1.3, "
         "full_name urn:oid:2.16.840.1.113730.3.1.241, first_name urn:oid:2.5.4.42, "
         "last_name urn:oid:2.5.4.4",
+        # What Open edX refuses by default (issue #24): no signature, SHA-1.
+        "# Open edX requires: sign the Response or the Assertion (an unsigned response is refused)",
+        "# Open edX requires: SHA-256 (or stronger) signatures and digests; SHA-1 is refused",
     ]
-    assert lines[7] == "-----BEGIN CERTIFICATE-----"
+    assert lines[9] == "-----BEGIN CERTIFICATE-----"
     assert lines[-1] == "-----END CERTIFICATE-----"
-    certificate = "".join(lines[8:-1])
+    certificate = "".join(lines[10:-1])
     assert certificate == sp_key_pair(saved(root)[SP_KEY], "local.openedx.io").certificate
     exported = json.loads(
         run_tutor(root, "lmsbridge", "credentials", "shib", "--format", "json", "--dev").stdout

@@ -83,3 +83,11 @@ def test_recipe_renders_and_passes_check(app: str, tmp_path: Path) -> None:
     settings = (tmp_path / "env/apps/openedx/settings/lms/production.py").read_text()
     assert "common.djangoapps.third_party_auth.saml.SAMLAuthBackend" in settings
     assert "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY = _lmsbridge" in settings
+
+
+@pytest.mark.parametrize("app", ["adfs", "entra"])
+def test_microsoft_recipes_require_a_signed_assertion(app: str) -> None:
+    """ADFS and Entra ID sign the assertion by default: the recipe makes Open edX require it
+    (issue #24), and nothing in it weakens the defaults."""
+    arguments = dict(word.split("=", 1) for word in recipes()[app])
+    assert arguments["LMSBRIDGE_SAML_SECURITY"] == "{wantAssertionsSigned: true}"

@@ -16,6 +16,7 @@ from social_core.backends.oauth import BaseOAuth2
 
 from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
+from tutor_lmsbridge.output.reports import fingerprint
 
 from .support.edx_releases import oauth2_keyed_on_backend_name
 from .support.lms_jobs import (
@@ -684,11 +685,11 @@ HEALTHY_SAML = [
     "are served by it",
     "lmsbridge: OK SAML configuration default: enabled and current for Site 2 "
     "(local.openedx.io), SP entity id http://local.openedx.io/saml, SP key pair set (private "
-    "key from the settings)",
+    "key from the settings), live SP certificate SHA-256 {live}",
     "lmsbridge: OK provider saml-shib: enabled and current for Site 2 (local.openedx.io), "
     f"entity id {SHIB_ENTITY}, metadata from {SHIB['LMSBRIDGE_SHIB_URL']}",
     f"lmsbridge: OK SAML metadata saml-shib: 1 signing certificate(s), SSO URL {SHIB_SSO}, "
-    "valid until 2099-12-31",
+    "valid until 2099-12-31, last refreshed {refreshed}",
     "lmsbridge: OK provider saml-adfs: enabled and current for Site 2 (local.openedx.io), "
     "entity id http://adfs.example.com/adfs/services/trust, inline metadata",
     "lmsbridge: OK SAML metadata saml-adfs: 1 signing certificate(s), SSO URL "
@@ -697,6 +698,20 @@ HEALTHY_SAML = [
     "tests.edx_standin.third_party_auth.pipeline.associate_by_email_if_oauth",
     "lmsbridge: verify: 9 OK, 0 WARNING, 0 ERROR",
 ]
+
+
+def healthy_saml() -> list[str]:
+    """HEALTHY_SAML with the time Open edX's pull last stored the Shibboleth IdP's metadata
+    (issue #24: verify reports the last successful refresh)."""
+    from django.apps import apps
+
+    model = apps.get_model("third_party_auth", "SAMLProviderData")
+    fetched = model.objects.get(entity_id=SHIB_ENTITY).fetched_at
+    refreshed = f"{fetched:%Y-%m-%d %H:%M} UTC"
+    sp = plan_for({**PLATFORM, **SAML_APPS}).bridge.saml_sp
+    assert sp is not None
+    live = fingerprint(sp.certificate)  # as `credentials` prints it
+    return [line.replace("{refreshed}", refreshed).replace("{live}", live) for line in HEALTHY_SAML]
 
 
 def fake_idp_get(url: str, **_: Any) -> Any:
@@ -754,7 +769,7 @@ def assert_no_private_key(lines: list[str]) -> None:
 
 def test_healthy_saml_setup_reports_only_ok(saml: Lms) -> None:
     result = saml.run("verify")
-    assert result.lines == HEALTHY_SAML
+    assert result.lines == healthy_saml()
     assert result.status == 0
     assert not result.writes
     assert_no_private_key(result.lines)
@@ -991,19 +1006,47 @@ SAML_BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
         "saml-metadata-expires-in-3-days",
         metadata_of(SHIB_ENTITY, expires_in=3),
         0,
-        ["WARNING SAML metadata saml-shib: expires on ", f" (in 3 days); {PULL_FIX}"],
+        [
+            "WARNING SAML metadata saml-shib: expires on ",
+            " (in 3 days, last refreshed ",
+            f" UTC); {PULL_FIX}",
+        ],
     ),
     (
         "saml-metadata-expires-in-1-day",
         metadata_of(SHIB_ENTITY, expires_in=1),
         0,
-        ["WARNING SAML metadata saml-shib: expires on ", f" (in 1 day); {PULL_FIX}"],
+        [
+            "WARNING SAML metadata saml-shib: expires on ",
+            " (in 1 day, last refreshed ",
+            f" UTC); {PULL_FIX}",
+        ],
     ),
     (
+        # 12 hours: after the next scheduled refresh (every 6 hours by default).
         "saml-metadata-expires-within-hours",
-        metadata_of(SHIB_ENTITY, expires_in=0.2),
+        metadata_of(SHIB_ENTITY, expires_in=0.5),
         0,
-        ["WARNING SAML metadata saml-shib: expires on ", f" (in less than a day); {PULL_FIX}"],
+        [
+            "WARNING SAML metadata saml-shib: expires on ",
+            " (in less than a day, last refreshed ",
+            f" UTC); {PULL_FIX}",
+        ],
+    ),
+    (
+        # Issue #24: 4.8 hours, before the next scheduled refresh: an error before any
+        # learner meets it.
+        "saml-metadata-expires-before-the-next-refresh",
+        metadata_of(SHIB_ENTITY, expires_in=0.2),
+        4,
+        [
+            "ERROR SAML metadata saml-shib: expires at ",
+            " UTC, before the next scheduled refresh (every 6 h, last refreshed ",
+            " UTC): logins fail from then until the IdP publishes metadata valid for longer; fix: "
+            "run `tutor local|dev|k8s do lmsbridge-refresh-saml` now; if it stays, set "
+            "LMSBRIDGE_SAML_REFRESH_HOURS lower than the metadata's validity, or ask the IdP's "
+            "admin for a longer validUntil",
+        ],
     ),
     (
         "saml-metadata-incomplete",
@@ -1045,7 +1088,7 @@ SAML_BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
 def test_each_saml_breakage_is_named_with_its_fix(
     saml: Lms, breakage: Callable[[Lms], None], status: int, expected: list[str]
 ) -> None:
-    assert saml.run("verify").lines == HEALTHY_SAML
+    assert saml.run("verify").lines == healthy_saml()
     breakage(saml)
     result = saml.run("verify")
     assert_named(result, status, expected)
@@ -1084,3 +1127,33 @@ def test_verify_is_offered_by_tutor(tmp_path: Path) -> None:
     run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
     verify_help = run_tutor(tmp_path, "local", "do", "lmsbridge-verify", "--help").stdout
     assert "OK/WARNING/ERROR" in verify_help
+
+
+@pytest.mark.parametrize(("hours", "status"), [(0, 0), (6, 4), (24, 4)])
+def test_metadata_must_outlive_the_next_scheduled_refresh(
+    saml: Lms, hours: int, status: int
+) -> None:
+    """Issue #24: metadata valid for 12 more hours is an error when the next refresh is 24
+    hours away, a warning when it is 6 hours away or when no schedule runs (0)."""
+    saml.settings["LMSBRIDGE_VERIFY_PLAN"]["saml_refresh_hours"] = hours
+    metadata_of(SHIB_ENTITY, expires_in=0.5 if hours != 6 else 0.2)(saml)
+    result = saml.run("verify")
+    assert result.status == status
+    (line,) = [line for line in result.lines if "SAML metadata saml-shib" in line]
+    level = "ERROR" if status else "WARNING"
+    assert line.startswith(f"lmsbridge: {level} SAML metadata saml-shib: "), line
+
+
+def test_a_key_rollover_shows_the_live_and_the_next_certificate(saml: Lms) -> None:
+    """Issue #24 item 6: LMSBRIDGE_SP_NEXT_PRIVATE_KEY set, `config save` and the init job
+    run: the live certificate is still the current key's, and the next one is announced."""
+    rolling = {**SAML_APPS, "LMSBRIDGE_SP_NEXT_PRIVATE_KEY": sp_private_key("next")}
+    saml.configure(rolling)
+    assert saml.run("init").status == 0
+    sp = plan_for({**PLATFORM, **rolling}).bridge.saml_sp
+    assert sp is not None
+    assert sp.next_certificate
+    (line,) = [line for line in saml.run("verify").lines if "SAML configuration" in line]
+    assert line.startswith("lmsbridge: OK SAML configuration default: ")
+    assert f"live SP certificate SHA-256 {fingerprint(sp.certificate)}; " in line
+    assert f"next certificate SHA-256 {fingerprint(sp.next_certificate)} published" in line

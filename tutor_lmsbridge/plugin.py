@@ -15,6 +15,8 @@ from .glue.callbacks import (
     IMAGE_TARGET,
     INIT_JOB_HELP,
     INIT_TASK_PATH,
+    REFRESH_JOB_HELP,
+    REFRESH_TASK_PATH,
     SYNC_JOB_HELP,
     SYNC_TASK_PATH,
     VERIFY_JOB_HELP,
@@ -34,7 +36,7 @@ from .glue.callbacks import (
 )
 from .glue.command_group import lmsbridge as lmsbridge_command_group
 from .glue.templating import plan_from_template
-from .output.escaping import python_literal, yaml_value
+from .output.escaping import compose_value, python_literal, yaml_value
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(HERE, "templates")
@@ -64,7 +66,11 @@ hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_env
 hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES)
 hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(IMAGE_TARGET)
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
-    [("lmsbridge_py", python_literal), ("lmsbridge_yaml", yaml_value)]
+    [
+        ("lmsbridge_py", python_literal),
+        ("lmsbridge_yaml", yaml_value),
+        ("lmsbridge_compose", compose_value),
+    ]
 )
 hooks.Filters.ENV_TEMPLATE_VARIABLES.add_item(("lmsbridge_plan", plan_from_template))
 
@@ -82,11 +88,12 @@ for path in sorted(glob(os.path.join(HERE, "patches", "*"))):
 ########## Commands: `tutor lmsbridge status|credentials|check|set`
 hooks.Filters.CLI_COMMANDS.add_item(lmsbridge_command_group)
 
-########## Jobs: the init job (also a dry run), verification, the course sync
+########## Jobs: the init job (also a dry run), verification, the course sync, the SAML refresh
 INIT_TASK = read_task(TEMPLATES, INIT_TASK_PATH)
 DRY_RUN_TASK = read_task(TEMPLATES, DRY_RUN_TASK_PATH)
 VERIFY_TASK = read_task(TEMPLATES, VERIFY_TASK_PATH)
 SYNC_TASK = read_task(TEMPLATES, SYNC_TASK_PATH)
+REFRESH_TASK = read_task(TEMPLATES, REFRESH_TASK_PATH)
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", INIT_TASK))
 hooks.Filters.CLI_DO_COMMANDS.add_items(
     [
@@ -100,6 +107,7 @@ hooks.Filters.CLI_DO_COMMANDS.add_items(
         ),
         do_job("lmsbridge-verify", "lms", VERIFY_TASK, VERIFY_JOB_HELP),
         do_job("lmsbridge-sync-courses", "cms", SYNC_TASK, SYNC_JOB_HELP),
+        do_job("lmsbridge-refresh-saml", "lms", REFRESH_TASK, REFRESH_JOB_HELP),
     ]
 )
 

@@ -17,6 +17,7 @@ from ..support.samples import (
     OIDC,
     PLATFORM,
     RICHIE,
+    SHIB,
     combine,
     several_apps,
 )
@@ -443,6 +444,22 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
         {**KEYCLOAK, "LMSBRIDGE_KEYCLOAK_BACKEND_CLASS": "acme_sso.backends.Acme"},
         "LMSBRIDGE_KEYCLOAK_PACKAGE",
         "does not ship",
+    ),
+    # Issue #24: the SAML security mapping and the refresh period.
+    (
+        {**SHIB, "LMSBRIDGE_SAML_SECURITY": {"wantAssertionSigned": True}},
+        "LMSBRIDGE_SAML_SECURITY",
+        "'wantAssertionSigned' is not a python3-saml security setting",
+    ),
+    (
+        {**SHIB, "LMSBRIDGE_SAML_SECURITY": {"rejectDeprecatedAlgorithm": "no"}},
+        "LMSBRIDGE_SAML_SECURITY",
+        "rejectDeprecatedAlgorithm must be true or false",
+    ),
+    (
+        {**SHIB, "LMSBRIDGE_SAML_REFRESH_HOURS": 5},
+        "LMSBRIDGE_SAML_REFRESH_HOURS",
+        "5 hours does not divide a day",
     ),
 ]
 # Issue #20: values that used to be accepted and broke deploy or login later (through the

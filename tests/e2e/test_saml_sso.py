@@ -123,10 +123,14 @@ def servers(tmp_path: Path) -> Iterator[Callable[[Deployment], Deployment]]:
 
 
 def login(
-    deployment: Deployment, session: requests.Session, start: str | None = None
+    deployment: Deployment,
+    session: requests.Session,
+    start: str | None = None,
+    idp_params: dict[str, str] | None = None,
 ) -> tuple[bool, str]:
     """An LMS page -> (LMS redirects) -> the IdP (HTTP-Redirect AuthnRequest) -> the
-    auto-submitted form -> the ACS -> the dashboard."""
+    auto-submitted form -> the ACS -> the dashboard. ``idp_params``: the response the IdP
+    should send this time (saml_idp.server: idp_sign, idp_alg)."""
     url = start or deployment.login_url()
     for _ in range(5):  # the LMS's own redirects (companion-auth, then the SAML login)
         answer = session.get(url, allow_redirects=False, timeout=TIMEOUT)
@@ -138,7 +142,7 @@ def login(
     query = parse_qs(urlsplit(url).query)
     if "SAMLRequest" not in query or "RelayState" not in query:
         return False, f"not an HTTP-Redirect AuthnRequest: {url}"
-    page = session.get(url, timeout=TIMEOUT)
+    page = session.get(url, params=idp_params, timeout=TIMEOUT)
     action = re.search(r'<form[^>]+action="([^"]+)"', page.text)
     if page.status_code != 200 or action is None:
         return False, f"IdP answered {page.status_code}: {page.text[:500]}"

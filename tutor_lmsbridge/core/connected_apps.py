@@ -76,6 +76,12 @@ class SamlServiceProvider(NamedTuple):
     org_url: str
     private_key: str  # PKCS#8 body: the LMS settings only
     certificate: str  # base64 DER: public, in the SAMLConfiguration row and the credentials
+    # python3-saml's security settings (core/saml_security.py: defaults + SAML_SECURITY).
+    security: dict[str, Any]
+    # The next key's certificate (LMSBRIDGE_SP_NEXT_PRIVATE_KEY), published in the SP
+    # metadata before the switch ("" when no rollover is under way).
+    next_certificate: str = ""
+    refresh_hours: int = 6  # between two metadata refreshes; 0: no schedule
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -295,6 +295,35 @@ GLOBAL_KEYS: tuple[Key, ...] = (
         generator="{{ 2048|rsa_private_key }}",
         rules=Rules(chars="unset it to have Tutor generate a new one", example=""),
     ),
+    Key(
+        "SP_NEXT_PRIVATE_KEY",
+        kinds.PRIVATE_KEY,
+        "SAML apps, for a key rollover: the SP's next RSA key. Its certificate is published "
+        "in the SP metadata next to the current one; once the IdPs have it, it becomes "
+        "``SP_PRIVATE_KEY`` (docs/security.rst)",
+        "",
+        per_app=False,
+        rules=Rules(chars="give a new key: openssl genrsa 2048", example=""),
+    ),
+    Key(
+        "SAML_SECURITY",
+        kinds.JSON_MAPPING,
+        "SAML apps: python3-saml security settings merged over the plugin's "
+        "(``rejectDeprecatedAlgorithm: true``, no requested AuthnContext), e.g. "
+        "``wantAssertionsSigned`` for an IdP that signs its assertions",
+        {},
+        per_app=False,
+        rules=Rules(example="{wantAssertionsSigned: true}"),
+    ),
+    Key(
+        "SAML_REFRESH_HOURS",
+        kinds.INTEGER,
+        "SAML apps: hours between two metadata refreshes (a compose service, a k8s CronJob); "
+        "one of 1, 2, 3, 4, 6, 8, 12, 24, or 0 for no schedule",
+        6,
+        per_app=False,
+        rules=Rules(minimum=0, maximum=24, example="6"),
+    ),
 )
 
 # The provider flags (presets.PROVIDER_FLAGS): each lets something through that Open edX
@@ -809,7 +838,17 @@ APP_BY_SETTING: dict[str, Key] = {key.setting: key for key in APP_KEYS}
 SEED_KEY = GLOBAL_BY_SETTING["SECRET_SEED"].name()
 SP_KEY = GLOBAL_BY_SETTING["SP_PRIVATE_KEY"].name()
 # The first word of every global key: an app with such a name would have ambiguous keys.
-RESERVED_APP_NAMES = frozenset(key.setting.split("_")[0].lower() for key in GLOBAL_KEYS)
+# An app may be named "saml" like its preset (LMSBRIDGE_SAML_URL...): the SAML_* global keys'
+# remainders are no per-app setting, so no key is ambiguous (checked below).
+_SHARED_FIRST_WORDS = frozenset({"saml"})
+RESERVED_APP_NAMES = (
+    frozenset(key.setting.split("_")[0].lower() for key in GLOBAL_KEYS) - _SHARED_FIRST_WORDS
+)
+assert not {
+    key.setting.partition("_")[2]
+    for key in GLOBAL_KEYS
+    if key.setting.split("_")[0].lower() in _SHARED_FIRST_WORDS
+} & set(APP_BY_SETTING), "a SAML_* global key would read as a per-app key of an app 'saml'"
 
 
 def key_parts(name: str) -> tuple[str | None, str] | None:

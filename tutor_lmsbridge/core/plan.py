@@ -19,6 +19,7 @@ from .connected_apps import (
     saml_provider_id,
 )
 from .presets import OPENEDX_PLUGIN_PATH, PROVIDER_FLAGS
+from .saml_refresh import SamlRefresh, saml_refresh
 
 # Written into each provider row's other_settings so that the init job can tell the rows it
 # manages from the ones an operator made by hand (and disable ours when an app is removed).
@@ -129,16 +130,10 @@ class ProviderConfig(NamedTuple):
 # requires to be enabled before any SAML login, and which a provider whose configuration is
 # left empty uses (always its current row: no foreign key to re-point after a change).
 SAML_CONFIGURATION_SLUG = "default"
-# python3-saml options (SAMLConfiguration.other_config_str): edx-platform's defaults, and no
-# requested AuthnContext, which ADFS and Entra ID refuse when the learner signed in otherwise
-# than with a password (MFA, Windows integrated authentication).
-SAML_SP_OTHER_CONFIG: dict[str, Any] = {
-    "SECURITY_CONFIG": {
-        "metadataCacheDuration": 604800,
-        "signMetadata": False,
-        "requestedAuthnContext": False,
-    }
-}
+# python3-saml options (SAMLConfiguration.other_config_str) come from
+# core/saml_security.py: edx-platform's defaults, SHA-1 refused, and no requested
+# AuthnContext, which ADFS and Entra ID refuse when the learner signed in otherwise than with
+# a password (MFA, Windows integrated authentication); LMSBRIDGE_SAML_SECURITY on top.
 
 
 class SamlConfiguration(NamedTuple):
@@ -336,6 +331,11 @@ class Plan(NamedTuple):
             "saml_providers": [p.row() for p in self.saml_providers],
         }
 
+    def saml_refresh(self) -> SamlRefresh | None:
+        """The SAML metadata refresh schedule (compose service, CronJob), or None."""
+        sp = self.bridge.saml_sp
+        return saml_refresh(sp.refresh_hours if sp else 0, len(self.saml_providers))
+
     def verify_data(self) -> dict[str, Any]:
         """What `do lmsbridge-verify` checks besides the init plan's objects, as plain data
         for the LMSBRIDGE_VERIFY_PLAN setting (no secret: of the SP key pair, only the
@@ -352,6 +352,8 @@ class Plan(NamedTuple):
                 for c in self.saml_configurations
             ],
             "link_by_email": _link_checks(self.bridge),
+            # Metadata must outlive the next scheduled refresh (0: no schedule).
+            "saml_refresh_hours": self.bridge.saml_sp.refresh_hours if self.bridge.saml_sp else 0,
         }
 
 
@@ -444,7 +446,17 @@ def _saml_configurations(bridge: Bridge) -> tuple[SamlConfiguration, ...]:
             entity_id=sp.entity_id,
             public_key=sp.certificate,
             org_info={"en-US": org},
-            other_config=SAML_SP_OTHER_CONFIG,
+            other_config={
+                "SECURITY_CONFIG": sp.security,
+                # python3-saml publishes sp.x509certNew in the SP metadata next to the
+                # current certificate; edx merges SP_EXTRA into "sp" (third_party_auth/saml.py
+                # generate_saml_config, and social-core's for the metadata view).
+                **(
+                    {"SP_EXTRA": {"x509certNew": sp.next_certificate}}
+                    if sp.next_certificate
+                    else {}
+                ),
+            },
         ),
     )
 

@@ -102,9 +102,11 @@ def read_bridge(
     if saml:
         from .read_saml import read_service_provider
 
-        saml_sp = read_service_provider(values, platform)
+        saml_sp = read_service_provider(values, platform, warnings)
         secrets.append(values.get("SP_PRIVATE_KEY", platform))
         secrets.append(saml_sp.private_key)
+        if saml_sp.next_certificate:
+            secrets.append(values.get("SP_NEXT_PRIVATE_KEY"))
     return Bridge(
         platform=platform,
         apps=connected,

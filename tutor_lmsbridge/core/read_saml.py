@@ -182,7 +182,27 @@ def _other_settings(values: AppValues) -> dict[str, Any]:
     return dict(sorted(extra.items()))
 
 
-def read_service_provider(values: ConfigValues, platform: Platform) -> SamlServiceProvider:
+# Hours a refresh schedule can keep regular: cron's hour field steps restart at midnight, so
+# only divisors of 24 (and 24, once a day) give the same interval all day long.
+REFRESH_HOURS = (0, 1, 2, 3, 4, 6, 8, 12, 24)
+
+
+def read_service_provider(
+    values: ConfigValues, platform: Platform, warnings: list[tuple[str, str]]
+) -> SamlServiceProvider:
+    from .saml_security import read_security, weakened
+
+    security_key = GLOBAL_BY_SETTING["SAML_SECURITY"].name()
+    security = read_security(security_key, values.get("SAML_SECURITY"))
+    warnings.extend((security_key, problem) for problem in weakened(security))
+    hours: int = values.get("SAML_REFRESH_HOURS")
+    if hours not in REFRESH_HOURS:
+        raise ConfigError(
+            GLOBAL_BY_SETTING["SAML_REFRESH_HOURS"].name(),
+            f"{hours} hours does not divide a day: the schedule would drift at midnight",
+            "use one of " + ", ".join(map(str, REFRESH_HOURS[1:])) + ", or 0 for no schedule",
+            "6",
+        )
     key_name = GLOBAL_BY_SETTING["SP_PRIVATE_KEY"].name()
     private_pem: str = values.get("SP_PRIVATE_KEY", platform)
     try:
@@ -190,12 +210,31 @@ def read_service_provider(values: ConfigValues, platform: Platform) -> SamlServi
     except ValueError as exc:  # KeyProblem, already checked by the kind's parser
         raise ConfigError(key_name, f"the value {exc}", "unset it", "") from None
     return SamlServiceProvider(
+        next_certificate=_next_certificate(values, platform, pair.certificate),
         entity_id=values.get("SP_ENTITY_ID", platform),
         org_name=values.get("SP_ORG_NAME", platform),
         org_url=values.get("SP_ORG_URL", platform),
         private_key=pair.private_key,
         certificate=pair.certificate,
+        security=security,
+        refresh_hours=hours,
     )
+
+
+def _next_certificate(values: ConfigValues, platform: Platform, current: str) -> str:
+    """The certificate of LMSBRIDGE_SP_NEXT_PRIVATE_KEY, or "" when it is unset."""
+    spec = GLOBAL_BY_SETTING["SP_NEXT_PRIVATE_KEY"]
+    if values.raw(spec.name()) in (None, ""):
+        return ""
+    pair = sp_key_pair(values.get("SP_NEXT_PRIVATE_KEY"), platform.lms_host)
+    if pair.certificate == current:
+        raise ConfigError(
+            spec.name(),
+            f"is the current key ({GLOBAL_BY_SETTING['SP_PRIVATE_KEY'].name()}): there is "
+            "nothing to roll over to",
+            "give a new key (openssl genrsa 2048), or unset it",
+        )
+    return pair.certificate
 
 
 def check_unique_saml(apps: tuple[ConnectedApp, ...]) -> None:

@@ -31,6 +31,7 @@ INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
 DRY_RUN_TASK_PATH = ("lmsbridge", "tasks", "lms", "init-dry-run")
 VERIFY_TASK_PATH = ("lmsbridge", "tasks", "lms", "verify")
 SYNC_TASK_PATH = ("lmsbridge", "tasks", "cms", "sync-courses")
+REFRESH_TASK_PATH = ("lmsbridge", "tasks", "lms", "refresh-saml")
 # Our template target: templates/lmsbridge/image/ is rendered into the openedx image's build
 # context, env/build/openedx/lmsbridge/image/, which the Dockerfile patch copies.
 IMAGE_TARGET = ("lmsbridge/image", "build/openedx")
@@ -219,6 +220,11 @@ VERIFY_JOB_HELP = (
     "Check from inside Open edX the settings and objects single sign-on and the service "
     "tokens depend on: one OK/WARNING/ERROR line each, with the fix. Writes nothing; exits 4 "
     "on any error."
+)
+REFRESH_JOB_HELP = (
+    "Refresh the SAML identity providers' metadata now: the init job's SAML part (Open edX's "
+    "own metadata pull), nothing else. The lmsbridge-saml-refresh service (local, dev) or "
+    "CronJob (k8s) runs it every LMSBRIDGE_SAML_REFRESH_HOURS."
 )
 SYNC_JOB_HELP = (
     "Send every course run to the connected catalogs (Richie): the initial full sync. "

@@ -1,4 +1,4 @@
-"""The two template filters every configured value goes through on its way into a file.
+"""The template filters every configured value goes through on its way into a file.
 
 ``python_literal`` (Jinja filter ``lmsbridge_py``) renders a value as a Python expression and
 ``yaml_value`` (``lmsbridge_yaml``) as a YAML flow value. Both accept only plain data (None,
@@ -99,3 +99,18 @@ def yaml_value(value: Any) -> str:
     if text.isascii() and "\x7f" not in text:  # json.dumps escaped every other control
         return text
     return "".join(map(_yaml_safe_char, text))
+
+
+def _compose_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, (list, tuple)):
+        return [_compose_text(item) for item in value]
+    return value
+
+
+def compose_value(value: Any) -> str:
+    """``yaml_value`` for a docker-compose file (``lmsbridge_compose``): Compose replaces
+    ``$NAME`` in every value of the file with the host's environment, so a ``$`` is doubled
+    (``$$``, which Compose turns back into one) and reaches the container as written."""
+    return yaml_value(_compose_text(value))

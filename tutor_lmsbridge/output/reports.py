@@ -84,10 +84,15 @@ def describe_init(plan: Plan) -> list[str]:
             f"({sp.org_url}), certificate SHA-256 {fingerprint(configuration.public_key)}, "
             "private key from SOCIAL_AUTH_SAML_SP_PRIVATE_KEY (not in the database)"
         )
+    refresh = plan.saml_refresh()
+    every = (
+        f"refreshed every {refresh.hours} h by lmsbridge-saml-refresh"
+        if refresh
+        else "refreshed only by `do lmsbridge-refresh-saml`: LMSBRIDGE_SAML_REFRESH_HOURS is 0"
+    )
     for saml in plan.saml_providers:
         source = (
-            f"metadata from {saml.metadata_source} (fetched by Open edX's metadata pull, "
-            "refreshed daily)"
+            f"metadata from {saml.metadata_source} (fetched by Open edX's metadata pull, {every})"
             if saml.metadata_source
             else "inline metadata (stored by Open edX's metadata parser, not refreshed)"
         )
@@ -147,6 +152,12 @@ def status_lines(
     for app in bridge.apps:
         lines += handover_of(app, handovers).status(HandoverContext(plan, app, dev))
     lines.append(f"Image requirements (tutor images build {image}): {', '.join(plan.requirements)}")
+    if plan.saml_providers:
+        # What the LMS holds (expiry, last successful refresh) only the LMS can say.
+        lines.append(
+            "SAML metadata: each provider's expiry and last successful refresh, as the LMS "
+            "reports them: tutor local|dev|k8s do lmsbridge-verify"
+        )
     lines += ["", "The init job (tutor local|dev|k8s do lmsbridge-init) makes sure of:"]
     lines += [f"  {line}" for line in describe_init(plan)]
     if bridge.warnings:

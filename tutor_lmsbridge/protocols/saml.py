@@ -86,6 +86,7 @@ class Saml(LoginProtocol):
 
     def registration(self, plan: Plan, app: ConnectedApp, dev: bool) -> dict[str, Any]:
         """Open edX as a service provider, for the IdP's admin (never its private key)."""
+        from ..core.saml_security import expectations
         from ..core.saml_values import pem_certificate
         from ..output.reports import fingerprint
 
@@ -102,6 +103,18 @@ class Saml(LoginProtocol):
             "attributes": dict(provider.idp.attributes),
             "sp_certificate_sha256": fingerprint(sp.certificate),
             "sp_certificate": pem_certificate(sp.certificate),
+            # What Open edX refuses (LMSBRIDGE_SAML_SECURITY): the IdP must send it this way.
+            "sp_requires": expectations(sp.security),
+            # A key rollover under way (LMSBRIDGE_SP_NEXT_PRIVATE_KEY): the IdP may import it
+            # now; it is in the SP metadata too.
+            **(
+                {
+                    "sp_next_certificate_sha256": fingerprint(sp.next_certificate),
+                    "sp_next_certificate": pem_certificate(sp.next_certificate),
+                }
+                if sp.next_certificate
+                else {}
+            ),
         }
 
     def registration_lines(self, app: ConnectedApp, registration: dict[str, Any]) -> list[str]:
@@ -118,9 +131,20 @@ class Saml(LoginProtocol):
             f"# login URL (SP-initiated): {registration['login_url']}",
             "# attributes to release: "
             + ", ".join(f"{field[5:]} {name}" for field, name in attributes.items()),
+            *(f"# Open edX requires: {line}" for line in registration["sp_requires"]),
             f"# SP certificate (signing and encryption), SHA-256 "
             f"{registration['sp_certificate_sha256']}:",
             registration["sp_certificate"],
+            *(
+                [
+                    "# next SP certificate (key rollover: already in the SP metadata; Open edX "
+                    "switches to it when LMSBRIDGE_SP_PRIVATE_KEY takes the next key), SHA-256 "
+                    f"{registration['sp_next_certificate_sha256']}:",
+                    registration["sp_next_certificate"],
+                ]
+                if "sp_next_certificate" in registration
+                else []
+            ),
         ]
 
     def probe(self, plan: Plan, app: ConnectedApp, timeout: float) -> list[Finding]:

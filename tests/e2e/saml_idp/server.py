@@ -27,6 +27,10 @@ it was signed (`tamper`: its first certificate replaced by an impostor's). With
 `sign_metadata` true, the metadata is signed on its root (python3-saml, RSA-SHA256) by a
 federation key whose certificate is written to <workdir>/federation.crt, as a federation
 signs the metadata it publishes.
+It signs with RSA-SHA256 and SHA-256 digests, as current IdPs do (pysaml2's own default is
+SHA-1). Each login may ask for another response (issue #24's refusals) with query parameters
+on /sso/redirect, which the tests add to the URL the LMS redirected to: `idp_sign`
+("assertion", the default, "response", "both" or "none") and `idp_alg` ("sha256" or "sha1").
 Prints READY on stdout once it listens.
 """
 
@@ -57,6 +61,25 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 OID_UID = "urn:oid:0.9.2342.19200300.100.1.1"
 PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 log = logging.getLogger("saml_idp")
+# xmldsig URIs (saml2.xmldsig): what each `idp_alg` signs and digests with.
+ALGORITHMS = {
+    "sha256": (
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        "http://www.w3.org/2001/04/xmlenc#sha256",
+    ),
+    "sha1": (
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        "http://www.w3.org/2000/09/xmldsig#sha1",
+    ),
+}
+# `idp_sign` -> (sign_assertion, sign_response)
+SIGNED_PARTS = {
+    "assertion": (True, False),
+    "response": (False, True),
+    "both": (True, True),
+    "none": (False, False),
+}
+VARIANT_PARAMETERS = ("idp_sign", "idp_alg")
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -113,6 +136,8 @@ class IdentityProvider:
             "xmlsec_binary": self.config.get("xmlsec_binary", "/usr/bin/xmlsec1"),
             "key_file": files[0],
             "cert_file": files[1],
+            "signing_algorithm": ALGORITHMS["sha256"][0],
+            "digest_algorithm": ALGORITHMS["sha256"][1],
             "service": {
                 "idp": {
                     "endpoints": {
@@ -249,7 +274,7 @@ class IdentityProvider:
         hidden = "".join(
             f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
             for k, v in query.items()
-            if k in ("SAMLRequest", "RelayState")
+            if k in ("SAMLRequest", "RelayState", *VARIANT_PARAMETERS)
         )
         page = (
             '<form method="post" action="/sso/login">'
@@ -283,12 +308,16 @@ class IdentityProvider:
             raise UnknownPrincipal(username)
         identity = {name: list(values) for name, values in user["attributes"].items()}
         uid = identity.get(OID_UID, [username])[0]
+        sign_assertion, sign_response = SIGNED_PARTS[params.get("idp_sign", "assertion")]
+        sign_alg, digest_alg = ALGORITHMS[params.get("idp_alg", "sha256")]
         response = server.create_authn_response(
             identity,
             userid=uid,
             authn={"class_ref": PASSWORD_PROTECTED},
-            sign_assertion=True,
-            sign_response=False,
+            sign_assertion=sign_assertion,
+            sign_response=sign_response,
+            sign_alg=sign_alg,
+            digest_alg=digest_alg,
             **response_args,
         )
         http_args = server.apply_binding(
@@ -298,7 +327,13 @@ class IdentityProvider:
             params.get("RelayState", ""),
             response=True,
         )
-        log.info("signed Response for %s posted to %s", uid, response_args["destination"])
+        log.info(
+            "Response for %s (signed: %s, %s) posted to %s",
+            uid,
+            params.get("idp_sign", "assertion"),
+            params.get("idp_alg", "sha256"),
+            response_args["destination"],
+        )
         return self._reply(start_response, "200 OK", http_args["data"], "text/html")
 
     @staticmethod

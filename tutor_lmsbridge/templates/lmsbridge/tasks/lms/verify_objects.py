@@ -20,6 +20,7 @@
 # This file is included verbatim into a Jinja template: it must not contain Jinja markers.
 
 import base64
+import hashlib
 from datetime import timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -490,17 +491,46 @@ def check_saml_configuration(spec: dict[str, Any], site: Any, findings: Findings
             INIT_FIX + " (it empties the row's private key)",
         )
         return
+    # Which certificate is live, and the next one the SP metadata announces during a key
+    # rollover (SP_EXTRA.x509certNew, LMSBRIDGE_SP_NEXT_PRIVATE_KEY): what the IdPs' admins
+    # compare with what they hold.
+    live = f"live SP certificate SHA-256 {sha256_fingerprint(certificate)}"
+    try:
+        extra = current.get_setting("SP_EXTRA")  # other_config_str's, as edx reads it
+    except (KeyError, ValueError):
+        extra = {}
+    upcoming = extra.get("x509certNew") if isinstance(extra, dict) else None
+    if upcoming:
+        live += (
+            f"; next certificate SHA-256 {sha256_fingerprint(upcoming)} published in the SP "
+            "metadata (switch once every IdP has it: docs/security.rst)"
+        )
     findings.ok(
         subject,
         f"enabled and current for Site {site.pk} ({site.domain}), SP entity id "
-        f"{current.entity_id}, SP key pair set (private key from the settings)",
+        f"{current.entity_id}, SP key pair set (private key from the settings), {live}",
     )
 
 
-def check_saml_metadata(spec: dict[str, Any], findings: Findings) -> None:
+def sha256_fingerprint(certificate: str) -> str:
+    """As IdP consoles and `tutor lmsbridge credentials` show it (AB:CD:...)."""
+    digest = hashlib.sha256(base64.b64decode(certificate_body(certificate))).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def refreshed(row: Any) -> str:
+    """When Open edX's pull last stored this metadata (fetched_at: it rewrites it on each
+    successful pull, the scheduled refresh's included)."""
+    return f"last refreshed {row.fetched_at:%Y-%m-%d %H:%M} UTC" if row.fetched_at else ""
+
+
+def check_saml_metadata(spec: dict[str, Any], findings: Findings, refresh_hours: int = 0) -> None:
     """The IdP's metadata as SAMLProviderConfig.get_config() reads it: the SAMLProviderData
     rows of the entity id that are valid (is_valid(): not expired, an SSO URL and a signing
-    certificate); with none, every login fails (AuthNotConfigured)."""
+    certificate); with none, every login fails (AuthNotConfigured). Metadata from a URL must
+    outlive the next scheduled refresh (``refresh_hours``, LMSBRIDGE_SAML_REFRESH_HOURS):
+    else logins fail between its expiry and that refresh, and verify says so before a
+    learner meets it."""
     subject = f"SAML metadata {spec['provider_id']}"
     model = django_apps.get_model("third_party_auth", "SAMLProviderData")
     rows = list(model.objects.filter(entity_id=spec["entity_id"]).order_by("-fetched_at"))
@@ -530,17 +560,30 @@ def check_saml_metadata(spec: dict[str, Any], findings: Findings) -> None:
         return
     newest = valid[0]
     count = f"{len(valid)} signing certificate(s), SSO URL {newest.sso_url}"
+    last = "" if spec["inline_metadata"] else f", {refreshed(newest)}"
     if newest.expires_at is None:
-        findings.ok(subject, f"{count}, no expiry")
+        findings.ok(subject, f"{count}, no expiry{last}")
+        return
+    scheduled = not spec["inline_metadata"] and refresh_hours > 0
+    if scheduled and newest.expires_at <= now + timedelta(hours=refresh_hours):
+        findings.error(
+            subject,
+            f"expires at {newest.expires_at:%Y-%m-%d %H:%M} UTC, before the next scheduled "
+            f"refresh (every {refresh_hours} h{last}): logins fail from then until the IdP "
+            "publishes metadata valid for longer",
+            "run `tutor local|dev|k8s do lmsbridge-refresh-saml` now; if it stays, set "
+            "LMSBRIDGE_SAML_REFRESH_HOURS lower than the metadata's validity, or ask the "
+            "IdP's admin for a longer validUntil",
+        )
         return
     if newest.expires_at - now < METADATA_WARNING_DAYS * DAY:
         findings.warning(
             subject,
-            f"expires on {newest.expires_at.date()} ({in_days(newest.expires_at - now)})",
+            f"expires on {newest.expires_at.date()} ({in_days(newest.expires_at - now)}{last})",
             fix,
         )
         return
-    findings.ok(subject, f"{count}, valid until {newest.expires_at.date()}")
+    findings.ok(subject, f"{count}, valid until {newest.expires_at.date()}{last}")
 
 
 def check_account_link_guard(checks: dict[str, Any], findings: Findings) -> None:
@@ -724,7 +767,7 @@ def verify() -> None:
             for spec in providers:
                 check_provider(spec, site, findings)
                 if spec["model"] == "SAMLProviderConfig":
-                    check_saml_metadata(spec, findings)
+                    check_saml_metadata(spec, findings, checks.get("saml_refresh_hours", 0))
         check_account_link_guard(checks, findings)
         check_companion(checks, backends, findings)
         check_authn_mfe(checks, findings)
