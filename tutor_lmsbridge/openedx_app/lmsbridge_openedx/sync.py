@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .richie_payload import course_run, iso, resource_link
+from .richie_payload import course_run, for_catalog, iso, resource_link
 
 __all__ = ["course_run", "iso", "post", "resource_link", "send", "signature"]
 
@@ -32,6 +32,8 @@ def signature(body: bytes, secret: str) -> str:
 
 def post(target: Mapping[str, Any], payload: Any) -> bool:
     """POST one run (or a list) to one catalog; True when it answered 2xx."""
+    # Each catalog's own language codes (richie_payload owns what a run says).
+    payload = for_catalog(target, payload)
     body = json.dumps(payload).encode("utf-8")
     request = urllib.request.Request(  # noqa: S310 (the operator's configured http(s) URL)
         target["url"],
