@@ -290,3 +290,20 @@ def test_the_docs_richie_recipe_gives_richie_its_settings(tmp_path: Path) -> Non
     assert re.match(entry["COURSE_REGEX"], f"{entry['BASE_URL']}/courses/course-v1:a+b+c/course/")
     assert namespace["SECURE_REFERRER_POLICY"] == "strict-origin-when-cross-origin"
     assert namespace["RICHIE_COURSE_RUN_SYNC_SECRETS"]
+
+
+def test_a_second_catalog_brings_learners_back_to_itself() -> None:
+    """JS_NEXT_URL: the LMS's /richie/<path> redirects to the first catalog only."""
+    second = {
+        "LMSBRIDGE_APPS": ["richie", "fun"],
+        "LMSBRIDGE_FUN_PRESET": "richie",
+        "LMSBRIDGE_FUN_URL": "https://fun.local.openedx.io",
+    }
+    plan = plan_for({**PLATFORM, **HTTPS, **RICHIE, **second})
+    assert plan.lms.richie_url == "https://richie.local.openedx.io"
+    entries = {
+        app: json.loads(credentials(plan, app, "json"))["settings"]["RICHIE_LMS_BACKENDS"][0]
+        for app in ("richie", "fun")
+    }
+    assert entries["richie"]["JS_NEXT_URL"] == "richie"
+    assert entries["fun"]["JS_NEXT_URL"] == "https://fun.local.openedx.io"

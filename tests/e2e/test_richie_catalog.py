@@ -263,6 +263,10 @@ def test_two_catalogs_each_with_its_own_settings(
     assert sync.send(studio.LMSBRIDGE_COURSE_SYNC, run) == 0
     assert catalog.run("DemoX", run["resource_link"])["languages"] == ["es"]
     assert second_catalog.run("DemoX", run["resource_link"])["languages"] == ["es-mx"]
+    # A learner who logs in from the second catalog is sent back to it, not to the first
+    # (the LMS's /richie/<path> redirects to the first).
+    (backend,) = second_catalog.frontend()[0]["lms_backends"]
+    assert backend["next_url"] == "https://fun.local.openedx.io"
     # Each site holds only its own secret: the other catalog's signature is refused.
     crossed = [{**targets(studio, "fun")[0], "url": targets(studio, "richie")[0]["url"]}]
     assert sync.send(crossed, run) == 1

@@ -14,7 +14,8 @@ RICHIE_EDX_BACKEND = "richie.apps.courses.lms.edx.EdXLMSBackend"
 RICHIE_JS_BACKEND = "openedx-hawthorn"
 # Richie's frontend sends a learner to ``<LMS>/login?next=<JS_NEXT_URL><path>``
 # (src/frontend/js/api/lms/openedx-hawthorn.ts); the plugin's /richie/<path> on the LMS
-# (lmsbridge_openedx/urls.py) sends them back to the catalog.
+# (lmsbridge_openedx/urls.py) sends them back to the first catalog. Another catalog is sent
+# its own URL, an absolute ``next`` the LMS allows (its host is in LOGIN_REDIRECT_WHITELIST).
 RICHIE_NEXT_URL = "richie"
 # Django's default, "same-origin", makes browsers send no Referer on Richie's cross-origin
 # enrollment call; edx-platform then refuses the cross-domain CSRF cookie over HTTPS
@@ -38,7 +39,9 @@ def js_course_regex(lms_url: str) -> str:
     return _anchor(lms_url) + r"/courses/([^/]+)/course/?$"
 
 
-def richie_backend_entry(lms_url: str, api_token: str | None) -> dict[str, Any]:
+def richie_backend_entry(
+    lms_url: str, api_token: str | None, next_url: str = RICHIE_NEXT_URL
+) -> dict[str, Any]:
     """One entry of Richie's RICHIE_LMS_BACKENDS setting; API_TOKEN only when Open edX has an
     EDX_API_KEY for it (Richie 2.0+ reads it nowhere: richie/apps/courses/lms/edx.py's
     api_client, which nothing calls since the enrollment proxy left in 2.0.0-beta.17)."""
@@ -48,7 +51,7 @@ def richie_backend_entry(lms_url: str, api_token: str | None) -> dict[str, Any]:
         "COURSE_REGEX": course_regex(lms_url),
         "JS_BACKEND": RICHIE_JS_BACKEND,
         "JS_COURSE_REGEX": js_course_regex(lms_url),
-        "JS_NEXT_URL": RICHIE_NEXT_URL,
+        "JS_NEXT_URL": next_url,
         # Runs that Open edX sends are created and published in the catalog, and every field
         # it sends may be updated (richie/apps/courses/api.py sync_course_run).
         "DEFAULT_COURSE_RUN_SYNC_MODE": "sync_to_public",

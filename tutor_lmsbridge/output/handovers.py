@@ -30,6 +30,7 @@ from ..core.connected_apps import ConnectedApp, IdentityProvider
 from ..core.errors import ConfigError
 from ..core.plan import Plan
 from ..core.richie_routing import (
+    RICHIE_NEXT_URL,
     RICHIE_REFERRER_POLICY,
     authentication_delegation,
     richie_backend_entry,
@@ -256,7 +257,10 @@ def _richie_settings(ctx: HandoverContext) -> dict[str, Any]:
     client, catalog, lms = ctx.app.client, ctx.app.catalog, ctx.lms_url
     items: dict[str, Any] = {}
     if catalog is not None:
-        items["RICHIE_LMS_BACKENDS"] = [richie_backend_entry(lms, catalog.api_token)]
+        # The LMS's /richie/<path> redirects to the first catalog (plan.lms.richie_url).
+        first = ctx.plan.lms.richie_url == str(ctx.app.url)
+        next_url = RICHIE_NEXT_URL if first else str(ctx.app.url)
+        items["RICHIE_LMS_BACKENDS"] = [richie_backend_entry(lms, catalog.api_token, next_url)]
         items["RICHIE_COURSE_RUN_SYNC_SECRETS"] = list(catalog.sync_secrets)
         items["RICHIE_AUTHENTICATION_DELEGATION"] = authentication_delegation(lms)
         items["SECURE_REFERRER_POLICY"] = RICHIE_REFERRER_POLICY
