@@ -15,7 +15,8 @@ RICHIE_JS_BACKEND = "openedx-hawthorn"
 # Richie's frontend sends a learner to ``<LMS>/login?next=<JS_NEXT_URL><path>``
 # (src/frontend/js/api/lms/openedx-hawthorn.ts); the plugin's /richie/<path> on the LMS
 # (lmsbridge_openedx/urls.py) sends them back to the first catalog. Another catalog is sent
-# its own URL, an absolute ``next`` the LMS allows (its host is in LOGIN_REDIRECT_WHITELIST).
+# its own URL, an absolute ``next`` the LMS allows (its host is in LOGIN_REDIRECT_WHITELIST:
+# openedx/core/djangoapps/user_authn/utils.py is_safe_login_or_logout_redirect).
 RICHIE_NEXT_URL = "richie"
 # Django's default, "same-origin", makes browsers send no Referer on Richie's cross-origin
 # enrollment call; edx-platform then refuses the cross-domain CSRF cookie over HTTPS
