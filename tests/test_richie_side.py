@@ -280,9 +280,8 @@ def test_the_docs_richie_recipe_gives_richie_its_settings(tmp_path: Path) -> Non
     (recipe,) = [w for w in words if w[:3] == ["tutor", "lmsbridge", "set"]]
     assert ["tutor", "lmsbridge", "credentials", "richie"] in words
     run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    # `set` refuses an invalid configuration, and so does `credentials`.
     run_tutor(tmp_path, *recipe[1:])
-    check = run_tutor(tmp_path, "lmsbridge", "check").stdout
-    assert check.splitlines()[-1].startswith("0 error(s)")
     namespace: dict[str, Any] = {}
     exec(run_tutor(tmp_path, "lmsbridge", "credentials", "richie").stdout, namespace)  # noqa: S102
     (entry,) = namespace["RICHIE_LMS_BACKENDS"]
