@@ -256,6 +256,7 @@ class CourseSync(NamedTuple):
     url: str  # internal URL of the catalog's course-runs-sync endpoint
     secret: str  # signs the body: SIG-HMAC-SHA256
     timeout: int
+    languages: dict[str, str]  # LMSBRIDGE_<APP>_LANGUAGES, applied by the in-image code
 
 
 class Plan(NamedTuple):
@@ -400,6 +401,7 @@ def build_plan(bridge: Bridge) -> Plan:
                 url=app.internal_url.join(app.catalog.sync_path),
                 secret=app.catalog.sync_secrets[0],
                 timeout=app.catalog.sync_timeout,
+                languages=app.catalog.languages,
             )
             for app in apps
             if app.catalog is not None and app.catalog.sync and app.catalog.sync_secrets

@@ -1,4 +1,7 @@
-"""Course-run sync to Richie: payload, signature, HTTP POST. No edx-platform import here.
+"""Course-run sync to Richie: signature, HTTP POST. No edx-platform import here.
+
+The payload (what a run says) is built in ``richie_payload``; ``course_run``, ``iso`` and
+``resource_link`` are re-exported here so callers of ``sync.course_run`` keep working.
 
 Richie's endpoint ``<richie>/api/v1.0/course-runs-sync/`` takes one course run (or a list),
 signed with ``Authorization: SIG-HMAC-SHA256 <hex>`` where hex is the HMAC-SHA256 of the raw
@@ -13,36 +16,13 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from typing import Any
 
+from .richie_payload import course_run, for_catalog, iso, resource_link
+
+__all__ = ["course_run", "iso", "post", "resource_link", "send", "signature"]
+
 log = logging.getLogger(__name__)
-
-
-def iso(value: Any) -> str | None:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return None
-
-
-def resource_link(lms_root_url: str, course_id: str) -> str:
-    """The course's URL on the LMS, which the exported COURSE_REGEX matches."""
-    return f"{lms_root_url.rstrip('/')}/courses/{course_id}/course/"
-
-
-def course_run(
-    lms_root_url: str, course_id: str, course: Any, default_language: str
-) -> dict[str, Any]:
-    """The course-run fields Richie syncs, from a course (modulestore or overview) object."""
-    language = getattr(course, "language", None) or default_language
-    return {
-        "resource_link": resource_link(lms_root_url, course_id),
-        "start": iso(getattr(course, "start", None)),
-        "end": iso(getattr(course, "end", None)),
-        "enrollment_start": iso(getattr(course, "enrollment_start", None)),
-        "enrollment_end": iso(getattr(course, "enrollment_end", None)),
-        "languages": [language],
-    }
 
 
 def signature(body: bytes, secret: str) -> str:
@@ -52,6 +32,8 @@ def signature(body: bytes, secret: str) -> str:
 
 def post(target: Mapping[str, Any], payload: Any) -> bool:
     """POST one run (or a list) to one catalog; True when it answered 2xx."""
+    # Each catalog's own language codes (richie_payload owns what a run says).
+    payload = for_catalog(target, payload)
     body = json.dumps(payload).encode("utf-8")
     request = urllib.request.Request(  # noqa: S310 (the operator's configured http(s) URL)
         target["url"],
