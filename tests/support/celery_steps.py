@@ -57,6 +57,11 @@ class StepWorker:
                 self.pending.append((self.clock() + max(wait, 0.0), self._order, message))
                 taken += 1
 
+    def next_due(self) -> float | None:
+        """When the next message is due on the clock (None when the queue is empty)."""
+        self.collect()
+        return min((due for due, _, _ in self.pending), default=None)
+
     def step(self) -> bool:
         """Run the next message due (moving the clock to its ETA); False when none is left."""
         self.collect()

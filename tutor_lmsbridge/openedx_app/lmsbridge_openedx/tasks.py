@@ -137,7 +137,7 @@ def deliver_course_run(self: Any, course_id: str, app: str, published_at: float)
         return "refused"
     hours = target.get("retry_hours", 24)
     left = published_at + hours * 3600 - clock()
-    if left <= 0:
+    if left < 1:  # this was the last try (the one scheduled on the deadline, to the second)
         log.error(
             "lmsbridge: gave up on course run %s for %s after %d tries over %d h: %s; run "
             "`tutor local do lmsbridge-sync-courses` once %s is back",
