@@ -65,6 +65,7 @@ readme: setup
 # releases. The benchmark's driver (and the init job measures) run in the test environment.
 bench: setup $(BENCH_VENV)/.installed
 	$(BIN)/python benchmarks/run.py --tutor $(BENCH_VENV)/bin/tutor
+	$(BIN)/python benchmarks/publish.py
 
 $(BENCH_VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(BENCH_VENV)
