@@ -26,9 +26,26 @@ demo: setup
 	$(BIN)/python -m tutor_lmsbridge.demo
 
 # The real peers the e2e tests start: the certified OpenID Provider (npm oidc-provider, from
-# its lock file) and, for the SAML identity provider (pysaml2), Debian's xmlsec1 program.
+# its lock file), for the SAML identity provider (pysaml2) Debian's xmlsec1 program, and a real
+# Richie 3.5.1 with its own dependencies (django-cms...) in a virtual environment of its own,
+# its template database migrated here once (the tests copy it: migrating takes ~30 s).
 PEERS := tests/e2e/oidc_provider/node_modules/.installed
-peers: $(PEERS)
+RICHIE_SITE := tests/e2e/richie_site
+RICHIE_VENV := $(RICHIE_SITE)/.venv/.installed
+RICHIE_DB := $(RICHIE_SITE)/template.sqlite3
+peers: $(PEERS) $(RICHIE_DB)
+
+$(RICHIE_VENV): $(RICHIE_SITE)/requirements.txt
+	$(PYTHON) -m venv $(RICHIE_SITE)/.venv
+	$(RICHIE_SITE)/.venv/bin/python -m pip install --quiet --upgrade pip
+	$(RICHIE_SITE)/.venv/bin/python -m pip install --quiet -r $(RICHIE_SITE)/requirements.txt
+	touch $@
+
+$(RICHIE_DB): $(RICHIE_VENV) $(RICHIE_SITE)/lmsbridge_richie_site/settings.py
+	rm -f $@ $@.tmp
+	cd $(RICHIE_SITE) && RICHIE_SITE_DB=template.sqlite3.tmp .venv/bin/python -m django migrate \
+		--noinput --verbosity 0 --settings lmsbridge_richie_site.settings
+	mv $@.tmp $@
 
 $(PEERS): tests/e2e/oidc_provider/package-lock.json
 	npm ci --prefix tests/e2e/oidc_provider --no-audit --no-fund --silent
