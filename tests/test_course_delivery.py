@@ -159,6 +159,22 @@ def redirecting(entry: dict[str, Any], run: Any) -> Any:
         server.server_close()
 
 
+def test_send_once_to_several_catalogs_names_each_that_missed(
+    studio: None, richie: Catalog, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lmsbridge_openedx import sync
+
+    good = target(richie)
+    with silent_listener() as silent:
+        down = {**good, "app": "other", "url": silent, "timeout": 1}
+        assert sync.send([good, down], {"resource_link": link(), "languages": ["fr"]}) == 1
+    assert link() in richie.stored
+    assert lines(caplog) == [
+        "lmsbridge: course run not delivered to other (retry): no answer within 1 s (the run "
+        "was sent; it may have landed)"
+    ]
+
+
 def test_an_answer_is_logged_on_one_line_without_the_secret() -> None:
     from lmsbridge_openedx import sync
 

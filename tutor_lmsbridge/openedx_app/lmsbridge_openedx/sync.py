@@ -24,11 +24,12 @@ import hmac
 import http.client
 import io
 import json
+import logging
 import socket
 import ssl
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from .richie_payload import course_run, iso, resource_link
@@ -43,8 +44,11 @@ __all__ = [
     "deliver",
     "iso",
     "resource_link",
+    "send",
     "signature",
 ]
+
+log = logging.getLogger(__name__)
 
 DELIVERED = "delivered"
 REFUSED = "refused"  # the catalog answered and will not take it: retrying would not help
@@ -193,3 +197,21 @@ def deliver(target: Mapping[str, Any], payload: Any) -> Outcome:
     if 300 <= status < 400:
         said = f"a redirect to {location or '?'}: set INTERNAL_URL to where Richie answers"
     return Outcome(REFUSED, f"answered HTTP {status}: {said}", status, answer)
+
+
+def send(targets: Iterable[Mapping[str, Any]], payload: Any) -> int:
+    """Deliver once to every catalog, now, without retries (Studio's publish goes through the
+    ``tasks`` queue instead); log each catalog that did not take it, with what is known, and
+    return how many did not."""
+    missed = 0
+    for target in targets:
+        outcome = deliver(target, payload)
+        if outcome.result != DELIVERED:
+            missed += 1
+            log.warning(
+                "lmsbridge: course run not delivered to %s (%s): %s",
+                target["app"],
+                outcome.result,
+                outcome.detail,
+            )
+    return missed
