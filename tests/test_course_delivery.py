@@ -398,6 +398,34 @@ def test_an_unreadable_course_is_retried_and_a_deleted_one_dropped(
     assert said[-1] == f"lmsbridge: course {COURSE_ID} no longer exists; nothing to send to richie"
 
 
+def test_with_eager_celery_a_down_catalog_is_tried_once_not_hammered(
+    studio: None,
+    fake_modulestore: list[Any],
+    richie: Catalog,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`tutor dev` imports edx's cms/envs/devstack.py, where CELERY_ALWAYS_EAGER is on: the
+    task runs inside the publish, and an eager retry would run again at once."""
+    from django.test.utils import override_settings
+
+    from tests.edx_standin.celery import APP
+
+    fake_modulestore.append(Course())
+    richie.mode = "error"
+    APP.conf.task_always_eager = True
+    try:
+        with override_settings(LMSBRIDGE_COURSE_SYNC=[target(richie)]):
+            publish(fake_modulestore[0], 2)
+    finally:
+        APP.conf.task_always_eager = False
+    assert richie.requests == 1
+    assert lines(caplog) == [
+        f"lmsbridge: course run {COURSE_ID} not delivered to richie: answered HTTP 503: "
+        "<h1>Service Unavailable</h1>; not retried, Celery runs tasks eagerly here "
+        "(CELERY_ALWAYS_EAGER): run lmsbridge-sync-courses once it is back"
+    ]
+
+
 # ---- the full sync --------------------------------------------------------------------------
 
 

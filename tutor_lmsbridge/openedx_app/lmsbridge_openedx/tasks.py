@@ -135,6 +135,18 @@ def deliver_course_run(self: Any, course_id: str, app: str, published_at: float)
             outcome.detail,
         )
         return "refused"
+    if self.request.is_eager:
+        # CELERY_ALWAYS_EAGER (edx's cms/envs/devstack.py, which `tutor dev` imports): the task
+        # ran inside the publish, and Celery would run each retry at once, countdown ignored,
+        # hammering the catalog in the publish request until the deadline.
+        log.warning(
+            "lmsbridge: course run %s not delivered to %s: %s; not retried, Celery runs tasks "
+            "eagerly here (CELERY_ALWAYS_EAGER): run lmsbridge-sync-courses once it is back",
+            course_id,
+            app,
+            outcome.detail,
+        )
+        return "not retried (eager)"
     hours = target.get("retry_hours", 24)
     left = published_at + hours * 3600 - clock()
     if left < 1:  # this was the last try (the one scheduled on the deadline, to the second)
