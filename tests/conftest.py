@@ -90,8 +90,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 def worker(studio: None, clock: FakeClock) -> Iterator[StepWorker]:
     """Studio's Celery worker (queue edx.cms.core.default), one message at a time; the queue
     starts and ends empty."""
+    from django.core.cache import cache
+
     from tests.edx_standin.celery import APP
 
+    cache.clear()  # the latest publish of each course, kept by the delivery task
     steps = StepWorker(APP, "edx.cms.core.default", clock)
     steps.collect()
     steps.pending.clear()

@@ -27,6 +27,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from edx_django_utils.monitoring import set_code_owner_attribute
 
 from . import sync
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 TASK_NAME = "lmsbridge_openedx.tasks.deliver_course_run"
 FIRST_DELAY = 30.0  # seconds before the second try; doubled for each further try
 MAX_DELAY = 3600.0  # a catalog down for a day is tried about once an hour
+LATEST_KEPT = 8 * 24 * 3600  # longer than the longest SYNC_RETRY_HOURS (168)
 
 # Wall-clock time: the publish time is taken in Studio and compared in the worker. The tests
 # replace it to move time forward instead of sleeping.
@@ -75,10 +77,31 @@ def current_run(course_id: str, course: Any = None) -> dict[str, Any] | None:
     return sync.course_run(settings.LMS_ROOT_URL, course_id, course, settings.LANGUAGE_CODE)
 
 
+def latest_key(course_id: str, app: str) -> str:
+    return f"lmsbridge:course-run:{app}:{course_id}"
+
+
+def latest_publish(course_id: str, app: str) -> float | None:
+    """When the course was last queued for the catalog (Django's cache, shared by Studio and
+    its worker under Tutor); None when unknown (then every try delivers, which is safe)."""
+    try:
+        value = cache.get(latest_key(course_id, app))
+    except Exception:  # a cache outage only costs the deduplication
+        return None
+    return value if isinstance(value, (int, float)) else None
+
+
 def enqueue(course_id: str) -> None:
     """Queue one delivery per catalog. Never raises: the publish must go on."""
     published_at = clock()
     for target in getattr(settings, "LMSBRIDGE_COURSE_SYNC", None) or ():
+        try:
+            # A later publish supersedes the tasks still retrying for this course: during an
+            # outage, ten publishes make one delivery, not ten (each try sends the course as
+            # it is then, so the latest task carries every update).
+            cache.set(latest_key(course_id, target["app"]), published_at, LATEST_KEPT)
+        except Exception:  # a cache outage only costs the deduplication
+            log.warning("lmsbridge: cache unavailable; tries of %s are not deduplicated", course_id)
         try:
             deliver_course_run.apply_async(args=(course_id, target["app"], published_at))
         except Exception:  # the broker is unreachable: Studio's own tasks fail too
@@ -107,6 +130,14 @@ def deliver_course_run(self: Any, course_id: str, app: str, published_at: float)
             app,
         )
         return "dropped"
+    latest = latest_publish(course_id, app)
+    if latest is not None and latest > published_at:
+        log.info(
+            "lmsbridge: course run %s for %s superseded by a later publish (its task sends it)",
+            course_id,
+            app,
+        )
+        return "superseded"
     tries = self.request.retries + 1
     try:
         run = current_run(course_id)
