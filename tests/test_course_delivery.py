@@ -95,7 +95,7 @@ def test_a_run_that_landed_without_an_answer_is_not_called_failed(
     ("case", "result", "detail"),
     [
         ("wrong secret", "refused", 'answered HTTP 401: "Invalid authentication."'),
-        ("language", "refused", 'answered HTTP 400: {"languages": ["\\"es-419\\" is not a valid'),
+        ("language", "refused", 'answered HTTP 400: {"languages": ["\\"de\\" is not a valid'),
         ("5xx", "retry", "answered HTTP 503: <h1>Service Unavailable</h1>"),
         ("down", "retry", "refused the connection"),
         ("silent", "retry", "no answer within 1 s (the run was sent; it may have landed)"),
@@ -114,8 +114,8 @@ def test_what_each_answer_means(
     if case == "wrong secret":
         entry["secret"] = "not-" + SECRET
     elif case == "language":
-        richie.refuse_languages = {"es-419"}
-        run["languages"] = ["es-419"]
+        richie.refuse_languages = {"de"}  # a Richie whose ALL_LANGUAGES lacks German
+        run["languages"] = ["de"]
     elif case == "5xx":
         richie.mode = "error"
     elif case == "down":
@@ -360,14 +360,14 @@ def test_a_refusal_is_logged_with_richies_reason_and_not_retried(
 ) -> None:
     from django.test.utils import override_settings
 
-    fake_modulestore.append(Course(language="es-419"))
-    richie.refuse_languages = {"es-419"}
+    fake_modulestore.append(Course(language="de"))
+    richie.refuse_languages = {"de"}  # a Richie whose ALL_LANGUAGES lacks German
     with override_settings(LMSBRIDGE_COURSE_SYNC=[target(richie)]):
         publish(fake_modulestore[0], 2)
         assert worker.run() == 1
     assert lines(caplog) == [
         f"lmsbridge: richie refused course run {COURSE_ID}: answered HTTP 400: "
-        '{"languages": ["\\"es-419\\" is not a valid choice."]}; not retried (fix the cause, '
+        '{"languages": ["\\"de\\" is not a valid choice."]}; not retried (fix the cause, '
         "then publish again or run lmsbridge-sync-courses)"
     ]
 
@@ -445,15 +445,15 @@ def test_full_sync_reports_each_course_and_fails_only_when_one_was_not_delivered
     from django.core.management import CommandError, call_command
     from django.test.utils import override_settings
 
-    fake_modulestore.extend([Course(1), Course(2, language="es-419"), Course(3)])
-    richie.refuse_languages = {"es-419"}
+    fake_modulestore.extend([Course(1), Course(2, language="de"), Course(3)])
+    richie.refuse_languages = {"de"}
     out = StringIO()
     with override_settings(LMSBRIDGE_COURSE_SYNC=[target(richie)]):
         call_command("lmsbridge_sync_courses", stdout=out)  # a refusal is not a failure
     assert out.getvalue().splitlines() == [
         "lmsbridge: richie: course-v1:edX+C1+run: delivered",
         "lmsbridge: richie: course-v1:edX+C2+run: refused: "
-        '{"languages": ["\\"es-419\\" is not a valid choice."]}',
+        '{"languages": ["\\"de\\" is not a valid choice."]}',
         "lmsbridge: richie: course-v1:edX+C3+run: delivered",
         "lmsbridge: richie: 3 course run(s): 2 delivered, 1 refused, 0 not delivered",
     ]

@@ -410,6 +410,6 @@ def test_richie_login_client_gets_an_application_and_no_token(lms: Lms) -> None:
         "lmsbridge: OAuth2 application lmsbridge-richie: created",
     ]
     app = Application.objects.get(name="lmsbridge-richie")
-    assert app.redirect_uris == "https://richie.local.openedx.io/complete/edx-oauth2/"
+    assert app.redirect_uris == "https://richie.local.openedx.io/oauth/complete/edx-oauth2/"
     assert not AccessToken.objects.filter(application=app).exists()
     assert lms.run()[1] == 0

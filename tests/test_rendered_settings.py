@@ -216,6 +216,7 @@ HOSTILE_BASE = {
     "LMSBRIDGE_RICHIE_API_KEY": True,  # EDX_API_KEY renders only then
     "LMSBRIDGE_RICHIE_API_TOKEN": "edx-api-key",
     "LMSBRIDGE_RICHIE_SYNC_SECRETS": ["sync-secret"],
+    "LMSBRIDGE_RICHIE_LANGUAGES": {"es-419": "es"},
     "LMSBRIDGE_RICHIE_CSRF_COOKIE_NAME": "edx_csrf_token",
     "LMSBRIDGE_RICHIE_CSRF_COOKIE_DOMAIN": ".openedx.io",
     "LMSBRIDGE_RICHIE_OAUTH2_CLIENT": True,

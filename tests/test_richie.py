@@ -147,7 +147,9 @@ def test_exported_backend_entry_and_secrets() -> None:
         "COURSE_REGEX": r"^https://local\.openedx\.io/courses/(?P<course_id>[^/]+)/course/?$",
         "JS_BACKEND": "openedx-hawthorn",
         "JS_COURSE_REGEX": r"^https://local\.openedx\.io/courses/([^/]+)/course/?$",
+        "JS_NEXT_URL": "richie",
         "DEFAULT_COURSE_RUN_SYNC_MODE": "sync_to_public",
+        "COURSE_RUN_SYNC_NO_UPDATE_FIELDS": [],
         "API_TOKEN": p.lms.edx_api_key,
     }
     assert items["RICHIE_COURSE_RUN_SYNC_SECRETS"] == ["new-secret", "old-secret"]
@@ -163,7 +165,10 @@ def test_exported_backend_entry_and_secrets() -> None:
 def test_optional_oauth2_login_client_for_richie() -> None:
     p = plan(RICHIE, LMSBRIDGE_RICHIE_OAUTH2_CLIENT=True)
     (application,) = p.applications
-    assert application.redirect_uris == ("https://richie.local.openedx.io/complete/edx-oauth2/",)
+    # Richie <= 2.14 serves social-auth under oauth/ (openfun/richie v2.14.1 sandbox/urls.py).
+    assert application.redirect_uris == (
+        "https://richie.local.openedx.io/oauth/complete/edx-oauth2/",
+    )
     assert p.tokens == ()  # a login client, not an API caller
     items = credential_items(p, p.bridge.apps[0], dev=False)
     assert items["SOCIAL_AUTH_EDX_OAUTH2_KEY"] == "lmsbridge-richie"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -65,6 +66,22 @@ class RichieSite(NamedTuple):
         ) as response:
             data: dict[str, Any] = json.load(response)
             return data
+
+    def frontend(self) -> tuple[dict[str, Any], str | None]:
+        """What Richie hands its frontend (LMS backends, session, profile links), and the
+        Referrer-Policy its responses carry."""
+        with urllib.request.urlopen(  # noqa: S310 (loopback)
+            f"{self.url}/lmsbridge-test/frontend/", timeout=TIMEOUT
+        ) as response:
+            data: dict[str, Any] = json.load(response)
+            return data, response.headers.get("Referrer-Policy")
+
+    def status(self, path: str) -> int:
+        try:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=TIMEOUT) as response:  # noqa: S310
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
 
     def run(self, code: str, resource_link: str) -> dict[str, Any]:
         runs: list[dict[str, Any]] = self.catalog(code)["runs"]

@@ -8,6 +8,7 @@ is computed by Richie's own models (``CourseRun.state``) and search indexer.
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -23,12 +24,24 @@ from .richie_process import RICHIE_HOSTS, RICHIE_PORT, RichieSite, richie_site
 pytestmark = pytest.mark.e2e
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
+# Two catalogs: two Richie sites, each with its own secret and language mapping.
 CONFIG = {
-    "LMSBRIDGE_APPS": ["richie"],
+    "LMSBRIDGE_APPS": ["richie", "fun"],
     "LMSBRIDGE_RICHIE_URL": "https://richie.local.openedx.io",
     # Studio reaches the catalog at its internal URL: here, the loopback Richie.
     "LMSBRIDGE_RICHIE_INTERNAL_URL": f"http://{RICHIE_HOSTS[0]}:{RICHIE_PORT}",
+    "LMSBRIDGE_FUN_PRESET": "richie",
+    "LMSBRIDGE_FUN_URL": "https://fun.local.openedx.io",
+    "LMSBRIDGE_FUN_INTERNAL_URL": f"http://{RICHIE_HOSTS[1]}:{RICHIE_PORT}",
+    "LMSBRIDGE_FUN_LANGUAGES": {"es-419": "es-mx"},
 }
+# Open edX's released languages (edx-platform openedx/envs/common.py LANGUAGES, Sept 2025).
+OPENEDX_LANGUAGES = (  # noqa: SIM905 (written as a list of codes, like edx's source)
+    "en rtl eo am ar az bg-bg bn-bd bn-in bs ca ca@valencia cs cy da de-de el en-uk en@lolcat "
+    "en@pirate es-419 es-ar es-ec es-es es-mx es-pe et-ee eu-es fa fa-ir fi-fi fil fr gl gu he "
+    "hi hr hu hy-am id it-it ja-jp kk-kz km-kh kn ko-kr lt-lt ml mn mr ms nb ne nl-nl or pl "
+    "pt-br pt-pt ro ru si sk sl sq sr sv sw ta te th tr-tr uk ur vi uz zh-cn zh-hk zh-tw"
+).split()
 
 
 class Studio(types.SimpleNamespace):
@@ -69,21 +82,38 @@ def studio(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Studio:
     )
 
 
-@pytest.fixture(scope="module")
-def catalog(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RichieSite]:
-    """One Richie for the module, configured with exactly what `credentials` printed."""
-    block = run_tutor(root, "lmsbridge", "credentials", "richie", "--format", "python").stdout
-    workdir = tmp_path_factory.mktemp("richie")
-    with richie_site(workdir, "catalog", block, RICHIE_HOSTS[0], ["DemoX", "Hidden"]) as site:
+def start_site(
+    root: Path, app: str, host: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RichieSite]:
+    """A Richie configured with exactly what `credentials <app>` printed (its default text)."""
+    block = run_tutor(root, "lmsbridge", "credentials", app).stdout
+    workdir = tmp_path_factory.mktemp(app)
+    with richie_site(workdir, app, block, host, ["DemoX", "Hidden", "Langs"]) as site:
         yield site
 
 
-def publish(studio: Studio, course_id: str, course_fields: Any) -> tuple[str, int]:
+@pytest.fixture(scope="module")
+def catalog(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RichieSite]:
+    yield from start_site(root, "richie", RICHIE_HOSTS[0], tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def second_catalog(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RichieSite]:
+    yield from start_site(root, "fun", RICHIE_HOSTS[1], tmp_path_factory)
+
+
+def targets(studio: Studio, app: str) -> list[dict[str, Any]]:
+    return [t for t in studio.LMSBRIDGE_COURSE_SYNC if t["app"] == app]
+
+
+def publish(
+    studio: Studio, course_id: str, course_fields: Any, app: str = "richie"
+) -> tuple[str, int]:
     """What Studio's publish sends, with the in-image code: the run's link, and failures."""
     from lmsbridge_openedx import sync
 
     run = sync.course_run(studio.LMS_ROOT_URL, course_id, course_fields, studio.LANGUAGE_CODE)
-    return run["resource_link"], sync.send(studio.LMSBRIDGE_COURSE_SYNC, run)
+    return run["resource_link"], sync.send(targets(studio, app), run)
 
 
 def test_a_run_is_created_then_updated(studio: Studio, catalog: RichieSite) -> None:
@@ -103,3 +133,140 @@ def test_a_run_is_created_then_updated(studio: Studio, catalog: RichieSite) -> N
     updated = catalog.run("DemoX", link)
     assert updated["start"] == later.isoformat()
     assert updated["state"] == "starting on"  # FUTURE_OPEN
+
+
+def test_richie_reads_the_printed_settings(root: Path, catalog: RichieSite, tmp_path: Path) -> None:
+    """The block `credentials` prints is what Richie's own context processors hand its
+    frontend: the LMS, the learner's Open edX session, the profile links; and its responses
+    carry the referrer policy edx's cross-domain CSRF check needs."""
+    lms = load_lms_settings(root / "env", "production", tmp_path)
+    lms_url = lms["LMS_ROOT_URL"]
+    frontend, referrer_policy = catalog.frontend()
+    (backend,) = frontend["lms_backends"]
+    assert backend["endpoint"] == lms_url
+    assert backend["backend"] == "openedx-hawthorn"
+    assert backend["next_url"] == "richie"  # back through the LMS's /richie/<path>
+    assert frontend["authentication"] == {"endpoint": lms_url, "backend": "openedx-hawthorn"}
+    assert frontend["profile_urls"]["dashboard"]["action"] == f"{lms_url}/dashboard/"
+    assert frontend["profile_urls"]["profile"]["action"] == f"{lms_url}/u/(username)"
+    assert referrer_policy == "strict-origin-when-cross-origin"
+    # Richie has no /logout, and Open edX is given no Richie page to log out from.
+    assert catalog.status("/logout") == 404
+    assert not [url for url in lms["IDA_LOGOUT_URI_LIST"] if "richie" in url]
+
+
+def test_a_run_without_enrollment_start_opens_with_the_course(
+    studio: Studio, catalog: RichieSite
+) -> None:
+    """As FUN's richie-openedx-sync sends it: enrollment starts with the course."""
+    from lmsbridge_openedx import sync
+
+    link, failed = publish(studio, "course-v1:edX+DemoX+open", course(enrollment_start=None))
+    assert failed == 0
+    run = catalog.run("DemoX", link)
+    assert run["enrollment_start"] == run["start"]
+    assert run["state"] == "forever open"
+    # Richie's search index lists it (it leaves out runs without an enrollment start).
+    shown = catalog.catalog("DemoX")
+    assert len(shown["search_runs"]) == len(shown["runs"])
+    # What the same run shows when sent with enrollment_start null, as before.
+    bare = sync.course_run(studio.LMS_ROOT_URL, "course-v1:edX+DemoX+bare", course(), "en")
+    bare["enrollment_start"] = None
+    assert sync.send(targets(studio, "richie"), bare) == 0
+    assert catalog.run("DemoX", bare["resource_link"])["state"] == "to be scheduled"
+    shown = catalog.catalog("DemoX")
+    assert len(shown["search_runs"]) == len(shown["runs"]) - 1
+
+
+def test_a_hidden_course_is_hidden(studio: Studio, catalog: RichieSite) -> None:
+    hidden, failed = publish(studio, "course-v1:edX+Hidden+1", course(catalog_visibility="none"))
+    assert failed == 0
+    run = catalog.run("Hidden", hidden)
+    assert run["catalog_visibility"] == "hidden"
+    assert run["on_course_page"] is False
+    assert catalog.catalog("Hidden")["search_runs"] == []
+    # Shown again once Open edX shows it.
+    publish(studio, "course-v1:edX+Hidden+1", course(catalog_visibility="both"))
+    assert catalog.run("Hidden", hidden)["on_course_page"] is True
+    assert len(catalog.catalog("Hidden")["search_runs"]) == 1
+
+
+def test_open_edx_languages_are_accepted_or_named(
+    studio: Studio, catalog: RichieSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    """es-419 and every other released Open edX language, as one batch (the full sync's
+    shape): Richie accepts the whole batch; a code it has no match for is named in the log,
+    and the run goes with the platform's language."""
+    from lmsbridge_openedx import sync
+
+    runs = [
+        sync.course_run(
+            studio.LMS_ROOT_URL, f"course-v1:edX+Langs+{n}", course(language=code), "en"
+        )
+        for n, code in enumerate(OPENEDX_LANGUAGES)
+    ]
+    with caplog.at_level("WARNING"):
+        assert sync.send(targets(studio, "richie"), runs) == 0
+    shown = {r["resource_link"]: r["languages"] for r in catalog.catalog("Langs")["runs"]}
+    sent = dict(zip(OPENEDX_LANGUAGES, (shown[run["resource_link"]] for run in runs), strict=True))
+    assert sent["es-419"] == ["es"]
+    assert sent["pt-pt"] == ["pt"]
+    assert sent["zh-cn"] == ["zh-hans"]
+    assert sent["zh-tw"] == ["zh-hant"]
+    assert sent["en-uk"] == ["en-gb"]
+    assert sent["pt-br"] == ["pt-br"]
+    named = sorted(code for code, languages in sent.items() if languages == ["en"] and code != "en")
+    warned = sorted(
+        str(re.search(r"language '([^']+)'", record.getMessage()).group(1))  # type: ignore[union-attr]
+        for record in caplog.records
+        if "not one of Richie's codes" in record.getMessage()
+    )
+    assert warned == named
+    assert set(named) == {
+        "rtl",
+        "am",
+        "ca@valencia",
+        "en@lolcat",
+        "en@pirate",
+        "fil",
+        "gu",
+        "or",
+        "si",
+    }
+
+
+def test_a_wrong_secret_is_refused(
+    studio: Studio, catalog: RichieSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lmsbridge_openedx import sync
+
+    wrong = [{**target, "secret": "not-richies-secret"} for target in targets(studio, "richie")]
+    run = sync.course_run(studio.LMS_ROOT_URL, "course-v1:edX+DemoX+forged", course(), "en")
+    with caplog.at_level("WARNING"):
+        assert sync.send(wrong, run) == 1
+    assert "401" in caplog.text
+    links = [r["resource_link"] for r in catalog.catalog("DemoX")["runs"]]
+    assert run["resource_link"] not in links
+
+
+def test_two_catalogs_each_with_its_own_settings(
+    studio: Studio, catalog: RichieSite, second_catalog: RichieSite
+) -> None:
+    """One publish reaches both Richie sites, each signed with its own secret and given its
+    own language codes (LMSBRIDGE_FUN_LANGUAGES maps es-419 to es-mx)."""
+    from lmsbridge_openedx import sync
+
+    run = sync.course_run(
+        studio.LMS_ROOT_URL, "course-v1:edX+DemoX+both", course(language="es-419"), "en"
+    )
+    assert {t["app"] for t in studio.LMSBRIDGE_COURSE_SYNC} == {"richie", "fun"}
+    assert sync.send(studio.LMSBRIDGE_COURSE_SYNC, run) == 0
+    assert catalog.run("DemoX", run["resource_link"])["languages"] == ["es"]
+    assert second_catalog.run("DemoX", run["resource_link"])["languages"] == ["es-mx"]
+    # A learner who logs in from the second catalog is sent back to it, not to the first
+    # (the LMS's /richie/<path> redirects to the first).
+    (backend,) = second_catalog.frontend()[0]["lms_backends"]
+    assert backend["next_url"] == "https://fun.local.openedx.io"
+    # Each site holds only its own secret: the other catalog's signature is refused.
+    crossed = [{**targets(studio, "fun")[0], "url": targets(studio, "richie")[0]["url"]}]
+    assert sync.send(crossed, run) == 1

@@ -32,6 +32,7 @@ from .vocabulary import (
     CLASS_PATH_RE,
     CREDENTIAL_RE,
     EMAIL_RE,
+    LANGUAGE_CODE_RE,
     REQUIREMENT_RE,
     SCOPE_RE,
     SLUG_RE,
@@ -382,7 +383,7 @@ APP_KEYS: tuple[Key, ...] = (
         _by_protocol(
             "LOGOUT_URL",
             "``<URL>/logout`` (``oidc``: none, the discovery document's ``end_session_endpoint`` "
-            "serves ``LOGOUT=provider``)",
+            "serves ``LOGOUT=provider``; ``richie``: none, Richie keeps no learner session)",
         ),
         _protocol_key("LOGOUT_URL"),
         rules=_URL,
@@ -707,7 +708,9 @@ APP_KEYS: tuple[Key, ...] = (
     Key(
         "OAUTH2_CLIENT",
         kinds.BOOLEAN,
-        "also create an OAuth2 application the catalog logs in with (Richie's ``EdXOAuth2``)",
+        "also create an OAuth2 application the catalog logs in with: only for Richie 2.0.0-beta.15 "
+        "to 2.14 (``EdXOAuth2``, redirect ``<URL>/oauth/complete/edx-oauth2/``); 2.15 and later "
+        "show the Open edX session through ``RICHIE_AUTHENTICATION_DELEGATION`` instead",
         False,
         lambda p: p.optional_client,
         _BOOL,
@@ -767,6 +770,20 @@ APP_KEYS: tuple[Key, ...] = (
         24,
         _catalog,
         Rules(minimum=1, maximum=168, example="24"),
+    ),
+    Key(
+        "LANGUAGES",
+        kinds.MAPPING,
+        "Richie's language code for an Open edX course language, over the built-in mapping "
+        "(``es-419: es``, ``pt-pt: pt``, ``zh-cn: zh-hans``...; Richie accepts the codes of its "
+        "``ALL_LANGUAGES``); a code neither maps is left out of the run and logged by name",
+        {},
+        _catalog,
+        Rules(
+            LANGUAGE_CODE_RE,
+            "language codes such as es-419 or pt_PT",
+            example="{es-419: es-419, pt-pt: pt}",
+        ),
     ),
     Key(
         "CSRF_COOKIE_NAME",

@@ -257,6 +257,7 @@ class CourseSync(NamedTuple):
     secret: str  # signs the body: SIG-HMAC-SHA256
     timeout: int  # seconds for a whole request (connect and every read)
     retry_hours: int  # Studio's worker retries an undelivered run this long after the publish
+    languages: dict[str, str]  # LMSBRIDGE_<APP>_LANGUAGES, applied by the in-image code
 
 
 class Plan(NamedTuple):
@@ -395,6 +396,7 @@ def build_plan(bridge: Bridge) -> Plan:
                 secret=app.catalog.sync_secrets[0],
                 timeout=app.catalog.sync_timeout,
                 retry_hours=app.catalog.sync_retry_hours,
+                languages=app.catalog.languages,
             )
             for app in apps
             if app.catalog is not None and app.catalog.sync and app.catalog.sync_secrets

@@ -133,7 +133,8 @@ class Preset(NamedTuple):
     course_urls: bool = False
     authorize_path: str = "/oauth2/authorize/"
     token_path: str = "/oauth2/token/"  # noqa: S105 (a URL path, not a secret)
-    logout_path: str = "/logout"
+    # Where the app ends a learner's session (IDA_LOGOUT_URI_LIST); None: it keeps none.
+    logout_path: str | None = "/logout"
     doc: str = ""  # one line for the README's preset table
     # What the app is given on its side (a handover profile's name, HANDOVER_NAMES or a
     # plugin's); "": edx-oauth2-client for a preset with an API client, else none.
@@ -212,11 +213,16 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
         title="Richie",
         identity_provider=False,
         api_client=False,
-        # Richie's EdXOAuth2 login, when the operator turns it on.
-        redirect_paths=("/complete/edx-oauth2/",),
+        # The EdXOAuth2 login of Richie 2.0.0-beta.15 to 2.14, when the operator turns it on:
+        # its sandbox mounts social-auth under oauth/ (openfun/richie v2.14.1 sandbox/urls.py).
+        redirect_paths=("/oauth/complete/edx-oauth2/",),
         service_token=False,
         catalog=True,
         optional_client=True,
+        # Richie 2.15+ keeps no learner session (it shows the LMS's, RICHIE_AUTHENTICATION_
+        # DELEGATION) and has no /logout; its sandbox's /<lang>/accounts/logout/ only ends an
+        # editor's Django session. Nothing to add to IDA_LOGOUT_URI_LIST.
+        logout_path=None,
         handover="richie",
         doc="the Richie catalog: cross-domain CSRF, course-run sync (API key on request)",
     ),

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from .config_values import AppValues
 from .connected_apps import CatalogSide, ConnectedApp, Platform
-from .errors import ConfigError
+from .errors import ConfigError, show_value
+from .vocabulary import LANGUAGE_CODE_RE
+
+
+def read_languages(values: AppValues) -> dict[str, str]:
+    """LANGUAGES: Open edX code -> Richie code, both language codes (each is sent to Richie
+    as data, and a code Richie does not list would cost the run a 400)."""
+    languages: dict[str, str] = values.get("LANGUAGES")
+    for name, code in languages.items():
+        for text in (name, code):
+            if not re.fullmatch(LANGUAGE_CODE_RE, text):
+                raise ConfigError(
+                    values.key("LANGUAGES"),
+                    f"entry {show_value(name)}: {show_value(text)} is not a language code",
+                    "map Open edX codes to Richie's, such as es-419: es",
+                    "{es-419: es, pt_PT: pt}",
+                )
+    return languages
 
 
 def read_catalog(values: AppValues, warnings: list[tuple[str, str]]) -> CatalogSide:
@@ -38,12 +57,24 @@ def read_catalog(values: AppValues, warnings: list[tuple[str, str]]) -> CatalogS
                 "remove it, or turn API_KEY on for a Richie older than 2.0.0-beta.17",
             )
         )
+    if values.get("OAUTH2_CLIENT"):
+        # Richie 2.15.0 (April 2022) removed its edX login (openfun/richie f890d498d, "remove
+        # unused social auth"): the application would serve nothing.
+        warnings.append(
+            (
+                values.key("OAUTH2_CLIENT"),
+                "on: only Richie 2.0.0-beta.15 to 2.14 log in with Open edX (EdXOAuth2); 2.15 "
+                "and later show the Open edX session through RICHIE_AUTHENTICATION_DELEGATION, "
+                "which `credentials` prints; set it to false unless your Richie is older",
+            )
+        )
     return CatalogSide(
         api_token=values.get("API_TOKEN") if api_key else None,
         sync=values.get("SYNC"),
         sync_secrets=sync_secrets,
         sync_timeout=values.get("SYNC_TIMEOUT"),
         sync_retry_hours=values.get("SYNC_RETRY_HOURS"),
+        languages=read_languages(values),
         csrf_cookie_name=values.get("CSRF_COOKIE_NAME"),
         csrf_cookie_domain=values.get("CSRF_COOKIE_DOMAIN"),
     )

@@ -14,6 +14,8 @@ EMAIL_RE = r"[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[^@\s]+@[A-Za-z0-9-]+"
 CLASS_PATH_RE = r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+"
 # Printable ASCII without spaces: what OAuth2 client ids, secrets and tokens are made of.
 CREDENTIAL_RE = r"[\x21-\x7e]{1,255}"
+# A language code as Open edX (es-419, pt_PT, zh-cn) and Richie/Django (zh-hans) write them.
+LANGUAGE_CODE_RE = r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}"
 # A pip requirement: name, optional extras, optional version specifiers (no URL, no marker).
 REQUIREMENT_RE = (
     r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?"

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from ..core.plan import Plan
 
 # The command implementations (reports, probe) are imported when a command runs.
-# `credentials --format`: what `reports.credentials` writes.
-FORMATS = ("env", "json", "python")
+# `credentials --format`: what `reports.credentials` writes; "text" is the form the app's
+# settings take (its handover profile's: Python for Richie, .env for the others).
+FORMATS = ("text", "env", "json", "python")
 
 
 def load_unchecked(root: str) -> dict[str, Any]:
@@ -101,7 +102,15 @@ def status(context: Any, dev: bool) -> None:
     "must allow). This is the only command that prints secrets.",
 )
 @click.argument("app")
-@click.option("--format", "output", type=click.Choice(FORMATS), default="env", show_default=True)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text: the form APP's settings take (Python for Richie, .env otherwise); env: the "
+    "variables APP reads from its environment; json: everything.",
+)
 @click.option("--dev", is_flag=True, help="Use the `tutor dev` URLs (http, port 8000).")
 @click.pass_obj
 def credentials_command(context: Any, app: str, output: str, dev: bool) -> None:

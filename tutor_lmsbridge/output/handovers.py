@@ -5,8 +5,10 @@ the notices after `tutor config save` iterate over it instead of knowing app fam
 
 - ``mitx``: MITxOnline's and MITxPro's OPENEDX_* settings, and the login client Open edX
   generated, which the app registers (`configure_instance`, or its admin);
-- ``richie``: Richie's RICHIE_LMS_BACKENDS entry, its course-run sync secrets and, when it logs
-  in with Open edX, its EdXOAuth2 backend's settings;
+- ``richie``: Richie's settings module block (RICHIE_LMS_BACKENDS, its course-run sync secrets,
+  RICHIE_AUTHENTICATION_DELEGATION, SECURE_REFERRER_POLICY and, for a Richie older than 2.15
+  that logs in with Open edX, its EdXOAuth2 backend's settings), or the environment variables
+  Richie's sandbox settings read;
 - ``edx-oauth2-client``: python-social-auth's edx-oauth2 settings (edx-auth-backends'
   EdXOAuth2, as Open edX's own services log in with it): the default of a preset with an API
   client;
@@ -25,8 +27,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..core.connected_apps import ConnectedApp, IdentityProvider
+from ..core.errors import ConfigError
 from ..core.plan import Plan
-from ..core.richie_routing import richie_backend_entry
+from ..core.richie_routing import (
+    RICHIE_NEXT_URL,
+    RICHIE_REFERRER_POLICY,
+    authentication_delegation,
+    richie_backend_entry,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,10 +69,13 @@ def _no_lines(_ctx: HandoverContext) -> list[str]:
 @dataclasses.dataclass(frozen=True)
 class Handover:
     """A handover profile. ``settings`` are printed by `credentials` (as .env, Python or
-    JSON) and fingerprinted for the after-save notice; ``login_client`` is a login client
-    Open edX generated that the app registers ({} when none), ``login_client_lines`` the
-    text lines before and after the settings that register it; ``status`` adds lines to
-    `tutor lmsbridge status`."""
+    JSON) and fingerprinted for the after-save notice; ``text_format`` is the form
+    `credentials` prints them in by default (the one the app's settings take); ``env``, when
+    the app reads other names from its environment than its settings', gives those variables
+    (name to the value, as the app parses it from the text) and comment lines on what the
+    environment cannot carry; ``login_client`` is a login client Open edX generated that the
+    app registers ({} when none), ``login_client_lines`` the text lines before and after the
+    settings that register it; ``status`` adds lines to `tutor lmsbridge status`."""
 
     name: str
     doc: str  # one line for the README's preset table
@@ -74,6 +85,8 @@ class Handover:
         lambda _app, _client: ([], [])
     )
     status: Callable[[HandoverContext], list[str]] = _no_lines
+    text_format: str = "env"
+    env: Callable[[HandoverContext], tuple[dict[str, str], list[str]]] | None = None
 
 
 def _mitx_settings(ctx: HandoverContext) -> dict[str, Any]:
@@ -239,16 +252,102 @@ def _edx_oauth2_settings(ctx: HandoverContext) -> dict[str, Any]:
 
 
 def _richie_settings(ctx: HandoverContext) -> dict[str, Any]:
+    """Richie's settings, as its settings module holds them (Richie 3.5's sandbox,
+    openfun/richie sandbox/settings.py)."""
     client, catalog, lms = ctx.app.client, ctx.app.catalog, ctx.lms_url
     items: dict[str, Any] = {}
     if catalog is not None:
-        items["RICHIE_LMS_BACKENDS"] = [richie_backend_entry(lms, catalog.api_token)]
+        # The LMS's /richie/<path> redirects to the first catalog (plan.lms.richie_url).
+        first = ctx.plan.lms.richie_url == str(ctx.app.url)
+        next_url = RICHIE_NEXT_URL if first else str(ctx.app.url)
+        items["RICHIE_LMS_BACKENDS"] = [richie_backend_entry(lms, catalog.api_token, next_url)]
         items["RICHIE_COURSE_RUN_SYNC_SECRETS"] = list(catalog.sync_secrets)
-    if client is not None:  # Richie's EdXOAuth2 backend (LMSBRIDGE_<APP>_OAUTH2_CLIENT)
+        items["RICHIE_AUTHENTICATION_DELEGATION"] = authentication_delegation(lms)
+        items["SECURE_REFERRER_POLICY"] = RICHIE_REFERRER_POLICY
+    if client is not None:
+        # LMSBRIDGE_<APP>_OAUTH2_CLIENT: the EdXOAuth2 login of Richie 2.0.0-beta.15 to 2.14
+        # (richie/apps/social/backends.py, removed in 2.15.0).
         items["SOCIAL_AUTH_EDX_OAUTH2_KEY"] = client.client_id
         items["SOCIAL_AUTH_EDX_OAUTH2_SECRET"] = client.client_secret
         items["SOCIAL_AUTH_EDX_OAUTH2_ENDPOINT"] = f"{lms}/oauth2"
     return items
+
+
+# The environment variables Richie's sandbox settings read (openfun/richie sandbox/settings.py,
+# django-configurations values): the edX entry of RICHIE_LMS_BACKENDS and the authentication
+# delegation each under its own ``environ_name`` (no prefix), class-level values under
+# ``DJANGO_<setting>``.
+RICHIE_ENV_NAMES = {
+    "BASE_URL": "EDX_BASE_URL",
+    "BACKEND": "EDX_BACKEND",
+    "COURSE_REGEX": "EDX_COURSE_REGEX",
+    "JS_BACKEND": "EDX_JS_BACKEND",
+    "JS_COURSE_REGEX": "EDX_JS_COURSE_REGEX",
+    "JS_NEXT_URL": "EDX_JS_NEXT_URL",
+}
+
+
+def env_text(value: str) -> str:
+    """A value as a line of a Compose ``.env``/``env_file`` takes it: bare when plain, else in
+    single quotes, which Compose keeps literal (no ``$`` interpolation, no escapes)."""
+    if value and all(ch.isalnum() or ch in "-_./:@" for ch in value):
+        return value
+    return f"'{value}'"  # _richie_env refused values with a quote
+
+
+def _richie_env(ctx: HandoverContext) -> tuple[dict[str, str], list[str]]:
+    items = _richie_settings(ctx)
+    catalog = ctx.app.catalog
+    vars_: dict[str, str] = {}
+    notes: list[str] = []
+    if catalog is not None:
+        (entry,) = items["RICHIE_LMS_BACKENDS"]
+        vars_ |= {name: entry[key] for key, name in RICHIE_ENV_NAMES.items()}
+        secrets = items["RICHIE_COURSE_RUN_SYNC_SECRETS"]
+        if any("," in secret for secret in secrets):
+            raise ConfigError(
+                f"{ctx.app.key_prefix}SYNC_SECRETS",
+                "a secret contains a comma, which Richie's ListValue splits on",
+                "use secrets without commas, or give Richie the Python settings block "
+                "(--format python)",
+            )
+        # ListValue: comma-separated.
+        vars_["DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS"] = ",".join(secrets)
+        delegation = items["RICHIE_AUTHENTICATION_DELEGATION"]
+        vars_["AUTHENTICATION_BASE_URL"] = delegation["BASE_URL"]
+        vars_["AUTHENTICATION_BACKEND"] = delegation["BACKEND"]
+        # DictValue: a Python literal (ast.literal_eval).
+        vars_["AUTHENTICATION_PROFILE_URLS"] = json.dumps(delegation["PROFILE_URLS"])
+        notes.append(
+            f"# Not read from the environment by Richie's sandbox settings; in the settings "
+            f"module: SECURE_REFERRER_POLICY = {RICHIE_REFERRER_POLICY!r}"
+        )
+        if "API_TOKEN" in entry:
+            notes.append(
+                "# The edX entry's API_TOKEN has no environment variable either; in the "
+                "settings module, RICHIE_LMS_BACKENDS[0]['API_TOKEN'] (--format python prints it)"
+            )
+    for name in ("SOCIAL_AUTH_EDX_OAUTH2_KEY", "SOCIAL_AUTH_EDX_OAUTH2_SECRET"):
+        if name in items:  # values.Value() class attributes of Richie 2.x: DJANGO_ prefix
+            vars_[f"DJANGO_{name}"] = items[name]
+    if "SOCIAL_AUTH_EDX_OAUTH2_ENDPOINT" in items:
+        vars_["DJANGO_SOCIAL_AUTH_EDX_OAUTH2_ENDPOINT"] = items["SOCIAL_AUTH_EDX_OAUTH2_ENDPOINT"]
+    # The values an operator may have typed (printable secrets) can hold a quote; the others
+    # come from validated hosts and our constants.
+    typed = {
+        "DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS": "SYNC_SECRETS",
+        "DJANGO_SOCIAL_AUTH_EDX_OAUTH2_KEY": "CLIENT_ID",
+        "DJANGO_SOCIAL_AUTH_EDX_OAUTH2_SECRET": "CLIENT_SECRET",
+    }
+    for name, setting in typed.items():
+        if "'" in vars_.get(name, ""):
+            raise ConfigError(
+                f"{ctx.app.key_prefix}{setting}",
+                "contains a single quote, which no .env line can carry as is",
+                "use a value without quotes, or give Richie the Python settings block "
+                "(--format python)",
+            )
+    return vars_, notes
 
 
 def _richie_status(ctx: HandoverContext) -> list[str]:
@@ -279,9 +378,12 @@ BUILTIN_HANDOVERS: tuple[Handover, ...] = (
     ),
     Handover(
         "richie",
-        "RICHIE_LMS_BACKENDS, course-run sync secrets, EdXOAuth2 settings",
+        "a settings block: RICHIE_LMS_BACKENDS, course-run sync secrets, authentication "
+        "delegation, referrer policy (EdXOAuth2 settings for Richie < 2.15)",
         settings=_richie_settings,
         status=_richie_status,
+        text_format="python",
+        env=_richie_env,
     ),
     Handover("edx-oauth2-client", "SOCIAL_AUTH_EDX_OAUTH2_* settings", _edx_oauth2_settings),
     Handover("none", "the protocol's registration only"),

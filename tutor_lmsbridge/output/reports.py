@@ -18,7 +18,7 @@ from ..core.plan import MANAGED_MARKER, Plan
 from ..core.presets import HANDOVER_NAMES, PRESETS, Preset
 from ..protocols import login_protocol, provider_protocol
 from .escaping import python_literal
-from .handovers import HANDOVERS, Handover, HandoverContext, handover_of
+from .handovers import HANDOVERS, Handover, HandoverContext, env_text, handover_of
 from .masking import mask, secret_values
 
 
@@ -206,8 +206,16 @@ def credentials(
     redirect_uri = ctx.provider_redirect_uri
     registration = provider_registration(plan, app, dev)
     client = handover.login_client(ctx)
+    if output == "text":
+        output = handover.text_format
+    env: dict[str, str] | None = None
+    notes: list[str] = []
+    if output in ("env", "json") and handover.env is not None:
+        env, notes = handover.env(ctx)
     if output == "json":
         data: dict[str, Any] = {"app": app.name, "settings": items}
+        if env is not None:
+            data["env"] = env
         if redirect_uri:
             data["provider_redirect_uri"] = redirect_uri
         if registration:
@@ -229,6 +237,8 @@ def credentials(
     lines += before
     if output == "python":
         lines += [f"{key} = {python_literal(value)}" for key, value in items.items()]
+    elif env is not None:
+        lines += [f"{key}={env_text(value)}" for key, value in env.items()] + notes
     else:
         lines += [f"{key}={dotenv_value(value)}" for key, value in items.items()]
     if client:

@@ -49,7 +49,8 @@ def common_default(app: AppView, setting: str) -> Any:
     if setting == "SLUG":
         return str(app.get("BACKEND"))[:30]
     if setting == "LOGOUT_URL":
-        return str(app.get("URL")) + app.preset.logout_path
+        path = app.preset.logout_path
+        return "" if path is None else str(app.get("URL")) + path
     if setting == "PROVIDER_NAME":
         return app.preset.title
     return ""  # no backend name to assume, no fixed endpoint

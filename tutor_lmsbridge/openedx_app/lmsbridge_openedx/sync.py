@@ -32,7 +32,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from .richie_payload import course_run, iso, resource_link
+from .richie_payload import course_run, for_catalog, iso, resource_link
 
 __all__ = [
     "DELIVERED",
@@ -148,6 +148,8 @@ def answer_text(body: bytes, secret: str) -> str:
 
 def deliver(target: Mapping[str, Any], payload: Any) -> Outcome:
     """POST one run (or a list) to one catalog, within ``target["timeout"]`` seconds in all."""
+    # Each catalog's own language codes (richie_payload owns what a run says).
+    payload = for_catalog(target, payload)
     timeout = target["timeout"]
     body = json.dumps(payload).encode("utf-8")
     url = urllib.parse.urlsplit(target["url"])

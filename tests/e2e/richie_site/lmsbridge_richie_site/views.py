@@ -1,5 +1,6 @@
-"""What the catalog shows of a course, computed by Richie's own code (the harness's one view).
+"""What the catalog shows, computed by Richie's own code (the harness's two views).
 
+``catalog``:
 For the public page of the course with this code: each course run as Richie keeps it, with
 ``state`` from ``CourseRun.state`` (``compute_state``, richie/apps/courses/models/course.py)
 and ``on_course_page`` from ``is_visible_on_course_page``; and ``search_runs``, the runs of the
@@ -12,6 +13,7 @@ import json
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse
+from richie.apps.core.context_processors import FrontendContextProcessor, site_metas
 from richie.apps.courses.models import Course
 from richie.apps.search.indexers import ES_INDICES
 
@@ -47,4 +49,20 @@ def catalog(request: Any, code: str) -> HttpResponse:
     ]
     return JsonResponse(
         {"runs": runs, "search_runs": json.loads(json.dumps(search_runs, default=str))}
+    )
+
+
+def frontend(request: Any) -> JsonResponse:
+    """What Richie hands its frontend about the LMS and the learner's session, from the
+    settings the site was given: the LMS backends and authentication of
+    ``FrontendContextProcessor`` and the profile links of ``site_metas``
+    (richie/apps/core/context_processors.py)."""
+    processor = FrontendContextProcessor()
+    metas = site_metas(request)
+    return JsonResponse(
+        {
+            "lms_backends": processor.get_lms_context(),
+            "authentication": processor.get_authentication_context(),
+            "profile_urls": json.loads(metas["AUTHENTICATION"]["profile_urls"]),
+        }
     )
