@@ -82,6 +82,7 @@ readme: setup
 # releases. The benchmark's driver (and the init job measures) run in the test environment.
 bench: setup $(BENCH_VENV)/.installed bench-saml
 	$(BIN)/python benchmarks/run.py --tutor $(BENCH_VENV)/bin/tutor
+	$(BIN)/python benchmarks/publish.py
 
 # SAML federations at full size: `check --probe` on generated 10/50/100 MB aggregates against
 # a full parse of the same files (benchmarks/README.rst); nothing generated is kept.

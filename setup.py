@@ -97,6 +97,10 @@ setup(
             "ol-social-auth==0.3.0",
             "requests>=2.31",
             "tutor-mfe>=22.0.0,<23.0.0",
+            # Studio's course-run delivery task runs on these, at edx-platform Verawood's pins
+            # (requirements/edx/base.txt); the openedx image has them.
+            "celery==5.5.3",
+            "edx-opaque-keys==3.0.0",
         ],
     },
     entry_points={"tutor.plugin.v1": ["lmsbridge = tutor_lmsbridge.plugin"]},

@@ -86,6 +86,13 @@ EDX_API = [
     Api(f"{TPA}.tasks:fetch_saml_metadata", "()", TASKS),
     Api(f"{TPA}.pipeline:get", "(request)", PIPELINE),
     Api(f"{TPA}.pipeline:get_idp_logout_url_from_running_pipeline", "(request)", PIPELINE),
+    # Studio's task router (cms/envs/production.py CELERY_ROUTES): the course-run delivery
+    # task is in neither of its lists, so it goes to the default queue.
+    Api(
+        "tests.edx_standin.celery:route_task",
+        "(name, args, kwargs, options, task=None, **kw)",
+        "openedx/core/lib/celery/routers.py",
+    ),
     Api(
         "tests.e2e.openedx_strategy:ConfigurationModelStrategy.setting",
         "(self, name, default=None, backend=None)",

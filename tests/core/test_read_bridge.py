@@ -382,6 +382,16 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({**MITXONLINE, "ENABLE_HTTPS": True}, "LMSBRIDGE_MITXONLINE_URL", "plain-http login"),
     ({**RICHIE, "LMSBRIDGE_RICHIE_SYNC_TIMEOUT": 0}, "LMSBRIDGE_RICHIE_SYNC_TIMEOUT", "1 to 60"),
     (
+        {**RICHIE, "LMSBRIDGE_RICHIE_SYNC_RETRY_HOURS": 0},
+        "LMSBRIDGE_RICHIE_SYNC_RETRY_HOURS",
+        "1 to 168",
+    ),
+    (
+        {**RICHIE, "LMSBRIDGE_RICHIE_SYNC_RETRY_HOURS": "a day"},
+        "LMSBRIDGE_RICHIE_SYNC_RETRY_HOURS",
+        "got 'a day'",
+    ),
+    (
         {**RICHIE, "LMSBRIDGE_RICHIE_SYNC_SECRETS": ["a b"]},
         "LMSBRIDGE_RICHIE_SYNC_SECRETS",
         "not allowed",

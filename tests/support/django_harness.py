@@ -46,8 +46,29 @@ def setup_django(database: Path) -> None:
         # As the plugin sets it: third_party_auth's ready() then assigns edx-platform's
         # SOCIAL_AUTH_PIPELINE, and lmsbridge_openedx's ready() inserts its guard.
         ENABLE_THIRD_PARTY_AUTH=True,
+        # Celery as Studio configures it (edx-platform cms/envs/common.py, SERVICE_VARIANT
+        # 'cms'; cms/envs/production.py CELERY_ROUTES), on Kombu's in-memory broker instead
+        # of Redis. Tests that run tasks turn CELERY_ALWAYS_EAGER on themselves.
+        CELERY_DEFAULT_EXCHANGE="edx.cms.core",
+        CELERY_DEFAULT_QUEUE="edx.cms.core.default",
+        CELERY_DEFAULT_ROUTING_KEY="edx.cms.core.default",
+        CELERY_QUEUES={
+            "edx.cms.core.high": {},
+            "edx.cms.core.default": {},
+            "edx.cms.core.low": {},
+        },
+        CELERY_CREATE_MISSING_QUEUES=True,
+        CELERY_ALWAYS_EAGER=False,
+        CELERY_IGNORE_RESULT=False,
+        CELERY_ROUTES="tests.edx_standin.celery.route_task",
+        EXPLICIT_QUEUES={},
+        ALTERNATE_ENV_TASKS={},
+        BROKER_URL="memory://",
     )
     django.setup()
+    # Studio imports its Celery app when it starts (cms/__init__.py -> cms/celery.py).
+    import tests.edx_standin.celery  # noqa: F401
+
     call_command("migrate", run_syncdb=True, verbosity=0)
     from django.contrib.sites.models import Site
 

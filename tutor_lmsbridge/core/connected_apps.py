@@ -177,7 +177,8 @@ class CatalogSide(NamedTuple):
     api_token: str | None
     sync: bool  # send published course runs to the catalog
     sync_secrets: tuple[str, ...]  # the first signs; all go to RICHIE_COURSE_RUN_SYNC_SECRETS
-    sync_timeout: int  # seconds per request
+    sync_timeout: int  # seconds per request, in all (connect and every read)
+    sync_retry_hours: int  # retry an undelivered run for this long after its publish
     # Open edX language code -> Richie's (LMSBRIDGE_<APP>_LANGUAGES), over the in-image
     # code's built-in mapping (lmsbridge_openedx/richie_payload.py)
     languages: dict[str, str]

@@ -806,10 +806,20 @@ APP_KEYS: tuple[Key, ...] = (
     Key(
         "SYNC_TIMEOUT",
         kinds.INTEGER,
-        "seconds per sync request (a failure is one log line)",
+        "seconds a sync request may take in all (connect, send, every read); a catalog that "
+        "does not answer in time is tried again later",
         5,
         _catalog,
         Rules(minimum=1, maximum=60, example="5"),
+    ),
+    Key(
+        "SYNC_RETRY_HOURS",
+        kinds.INTEGER,
+        "hours Studio's worker keeps retrying a published course run the catalog did not take "
+        "(down, 5xx, timeout), with exponential backoff, counted from the publish",
+        24,
+        _catalog,
+        Rules(minimum=1, maximum=168, example="24"),
     ),
     Key(
         "LANGUAGES",

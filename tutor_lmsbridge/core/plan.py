@@ -255,7 +255,8 @@ class CourseSync(NamedTuple):
     app: str
     url: str  # internal URL of the catalog's course-runs-sync endpoint
     secret: str  # signs the body: SIG-HMAC-SHA256
-    timeout: int
+    timeout: int  # seconds for a whole request (connect and every read)
+    retry_hours: int  # Studio's worker retries an undelivered run this long after the publish
     languages: dict[str, str]  # LMSBRIDGE_<APP>_LANGUAGES, applied by the in-image code
 
 
@@ -401,6 +402,7 @@ def build_plan(bridge: Bridge) -> Plan:
                 url=app.internal_url.join(app.catalog.sync_path),
                 secret=app.catalog.sync_secrets[0],
                 timeout=app.catalog.sync_timeout,
+                retry_hours=app.catalog.sync_retry_hours,
                 languages=app.catalog.languages,
             )
             for app in apps

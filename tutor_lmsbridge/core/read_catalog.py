@@ -73,6 +73,7 @@ def read_catalog(values: AppValues, warnings: list[tuple[str, str]]) -> CatalogS
         sync=values.get("SYNC"),
         sync_secrets=sync_secrets,
         sync_timeout=values.get("SYNC_TIMEOUT"),
+        sync_retry_hours=values.get("SYNC_RETRY_HOURS"),
         languages=read_languages(values),
         csrf_cookie_name=values.get("CSRF_COOKIE_NAME"),
         csrf_cookie_domain=values.get("CSRF_COOKIE_DOMAIN"),

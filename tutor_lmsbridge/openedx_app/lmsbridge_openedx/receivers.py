@@ -1,34 +1,29 @@
-"""Studio: send a course run to the catalogs when its course is published."""
+"""Studio: queue the course-run delivery when a course is published; send nothing here.
 
+The receiver runs inside Studio's publish request, so it only queues Celery tasks (``tasks``),
+and only once the transaction commits (``django.db.transaction.on_commit``, as edx's own
+publish handlers do: ``cms/djangoapps/contentstore/signals/handlers.py``,
+``listen_for_course_publish``): a worker never reads a course the publish then rolled back,
+and the publish never waits for a catalog.
+"""
+
+import functools
 import logging
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
-from . import sync
+from . import tasks
 
 log = logging.getLogger(__name__)
 
 
-def load_course(course_key: Any) -> Any:
-    from xmodule.modulestore.django import modulestore  # edx-platform, only inside Studio
-
-    return modulestore().get_course(course_key)
-
-
 def course_published(sender: Any, course_key: Any, **kwargs: Any) -> None:
     """Receiver of edx-platform's COURSE_PUBLISHED signal. Never raises."""
-    targets = getattr(settings, "LMSBRIDGE_COURSE_SYNC", None)
-    if not targets:
+    if not getattr(settings, "LMSBRIDGE_COURSE_SYNC", None):
         return
     try:
-        course = load_course(course_key)
-        if course is None:
-            return
-        run = sync.course_run(
-            settings.LMS_ROOT_URL, str(course_key), course, settings.LANGUAGE_CODE
-        )
+        transaction.on_commit(functools.partial(tasks.enqueue, str(course_key)))
     except Exception:  # the publish itself must go on
-        log.exception("lmsbridge: cannot read course %s for the course-run sync", course_key)
-        return
-    sync.send(targets, run)
+        log.exception("lmsbridge: cannot queue the course-run sync of %s", course_key)
