@@ -99,3 +99,11 @@ def yaml_value(value: Any) -> str:
     if text.isascii() and "\x7f" not in text:  # json.dumps escaped every other control
         return text
     return "".join(map(_yaml_safe_char, text))
+
+
+def json_value(value: Any) -> str:
+    """A JSON document equal to ``value``, on one line (Jinja filter ``lmsbridge_json``, for
+    the plugin's secrets file). Every non-ASCII character is a \\u escape, so the file reads
+    the same whatever the reader's locale."""
+    _check(value)
+    return json.dumps(value, ensure_ascii=True, allow_nan=False)
