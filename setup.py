@@ -97,6 +97,9 @@ setup(
             "ol-social-auth==0.3.0",
             "requests>=2.31",
             "tutor-mfe>=22.0.0,<23.0.0",
+            # tests/test_k8s_manifests.py validates what `kubectl kustomize` builds against
+            # the Kubernetes 1.30 JSON schemas this package bundles (strict: no unknown field).
+            "kubernetes-validate==1.37.0",
         ],
     },
     entry_points={"tutor.plugin.v1": ["lmsbridge = tutor_lmsbridge.plugin"]},
