@@ -101,7 +101,8 @@ class Split(NamedTuple):
 
 
 def split(data: Any, secrets: Iterable[str]) -> Split:
-    """``data`` without the strings of ``secrets``, and their ``[path, value]``."""
+    """``data`` (a mapping or a list) without the strings of ``secrets``, and their
+    ``[path, value]``."""
     wanted = frozenset(value for value in secrets if value)
     found: list[tuple[SlotPath, str]] = []
 
