@@ -234,6 +234,37 @@ def test_a_rotated_secret_rolls_the_pods_and_only_through_the_secret(
     assert {m["metadata"]["name"] for m in rotated if m["kind"] == "ConfigMap"} == names
 
 
+VAULT_PLUGIN = """name: lmsbridge_vault
+version: 1.0.0
+patches:
+  kustomization-patches: |
+    - patch: |-
+        $patch: delete
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: lmsbridge-secrets
+"""
+
+
+def test_an_external_secret_manager_replaces_the_generated_secret(
+    saved_root: Path, tmp_path: Path
+) -> None:
+    """docs/kubernetes.rst's recipe: a YAML plugin deletes the generated Secret; the pods then
+    mount the Secret named lmsbridge-secrets that an external secret manager keeps."""
+    root = copy_root(saved_root, tmp_path)
+    plugins = root / "yaml-plugins"
+    plugins.mkdir(exist_ok=True)
+    (plugins / "lmsbridge_vault.yml").write_text(VAULT_PLUGIN)
+    run_tutor(root, "plugins", "enable", "lmsbridge_vault")
+    built = kustomize(root)
+    assert [m for m in built if m["kind"] == "Secret"] == []
+    readers = [m for m in built if reads_settings(m)]
+    assert len(readers) == len(secret_store.READERS)
+    for manifest in readers:
+        assert secret_mounts(manifest, secret_store.SECRET_NAME), manifest["metadata"]["name"]
+
+
 def test_no_settings_file_or_compose_file_holds_a_secret(
     saved_root: Path, secrets: list[str]
 ) -> None:
