@@ -104,11 +104,11 @@ def split(data: Any, secrets: Iterable[str]) -> Split:
     """``data`` (a mapping or a list) without the strings of ``secrets``, and their
     ``[path, value]``."""
     wanted = frozenset(value for value in secrets if value)
-    found: list[tuple[SlotPath, str]] = []
+    moved: list[tuple[SlotPath, str]] = []
 
     def walk(value: Any, path: SlotPath) -> Any:
         if isinstance(value, str) and value in wanted:
-            found.append((path, value))
+            moved.append((path, value))
             return None
         if isinstance(value, Mapping):
             return {key: walk(item, [*path, key]) for key, item in value.items()}
@@ -116,7 +116,7 @@ def split(data: Any, secrets: Iterable[str]) -> Split:
             return [walk(item, [*path, index]) for index, item in enumerate(value)]
         return value
 
-    return Split(walk(data, []), found)
+    return Split(walk(data, []), moved)
 
 
 def restore(data: Any, secrets: Iterable[tuple[SlotPath, str]]) -> Any:
