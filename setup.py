@@ -101,6 +101,9 @@ setup(
             # (requirements/edx/base.txt); the openedx image has them.
             "celery==5.5.3",
             "edx-opaque-keys==3.0.0",
+            # tests/test_k8s_manifests.py validates what `kubectl kustomize` builds against
+            # the Kubernetes 1.30 JSON schemas this package bundles (strict: no unknown field).
+            "kubernetes-validate==1.37.0",
         ],
     },
     entry_points={"tutor.plugin.v1": ["lmsbridge = tutor_lmsbridge.plugin"]},

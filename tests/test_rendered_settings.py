@@ -4,6 +4,7 @@ effective settings (production.py for `tutor local`, development.py for `tutor d
 from __future__ import annotations
 
 import io
+import json
 import tokenize
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tutor_lmsbridge.core import secret_store
 from tutor_lmsbridge.core import value_types as kinds
 from tutor_lmsbridge.core.errors import ConfigError
 from tutor_lmsbridge.core.keys import APP_KEYS, GLOBAL_KEYS, Key
@@ -333,6 +335,14 @@ def test_hostile_values_are_data_or_refused(payload: str, tmp_path: Path) -> Non
         assert "\n" not in str(error)
     assert "LMSBRIDGE_RICHIE_APPLICATION_NAME" in dict(refused)  # as mitxonline's, or invalid
     env = render_env(tmp_path, {**HOSTILE_BASE, **accepted})
+    # The secrets file (issue #23): one line of JSON, each accepted secret as data in it.
+    filed_text = env.joinpath(*secret_store.ENV_FILE).read_text()
+    assert filed_text.rstrip("\n").count("\n") == 0
+    filed = json.loads(filed_text)
+    if "LMSBRIDGE_MITXONLINE_CLIENT_SECRET" in accepted:
+        assert [["oauth_secrets", "ol-oauth2"], payload] in filed["lms"]
+    if "LMSBRIDGE_RICHIE_API_TOKEN" in accepted:
+        assert [["edx_api_key"], payload] in filed["lms"]
     for settings in assert_inert(env, tmp_path):
         plan = settings["LMSBRIDGE_INIT_PLAN"]
         # What was accepted arrives intact, as data.

@@ -17,6 +17,7 @@ from .glue.callbacks import (
     INIT_TASK_PATH,
     REFRESH_JOB_HELP,
     REFRESH_TASK_PATH,
+    SECRETS_TARGET,
     SYNC_JOB_HELP,
     SYNC_TASK_PATH,
     VERIFY_JOB_HELP,
@@ -35,8 +36,9 @@ from .glue.callbacks import (
     validate_config,
 )
 from .glue.command_group import lmsbridge as lmsbridge_command_group
-from .glue.templating import plan_from_template
-from .output.escaping import compose_value, python_literal, yaml_value
+from .glue.secret_files import write_compose_mounts
+from .glue.templating import plan_from_template, secrets_from_template
+from .output.escaping import compose_value, json_value, python_literal, yaml_value
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(HERE, "templates")
@@ -54,6 +56,8 @@ hooks.Filters.CLI_DO_INIT_TASKS.add()(before_init_tasks)
 hooks.Actions.DO_JOB.add(priority=hooks.priorities.HIGH)(before_job)
 hooks.Actions.ENV_SAVED.add()(copy_openedx_app)
 hooks.Actions.ENV_SAVED.add()(report_after_save)
+# `tutor local`/`dev`: compose override files mount the secrets file (glue/secret_files.py).
+hooks.Actions.ENV_SAVED.add()(write_compose_mounts)
 # `plugins disable` removes our files: before Tutor's PLUGIN_UNLOADED callback (priority HIGH)
 # clears our hooks, our template target with them (see remove_env_files).
 hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_env_files)
@@ -65,14 +69,21 @@ hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(remove_env
 # settings patches: read or included, never rendered into env/ themselves.
 hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES)
 hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(IMAGE_TARGET)
+# templates/lmsbridge/secrets/ holds the plugin's one secrets file (core/secret_store.py),
+# rendered into env/plugins/lmsbridge/secrets/: mounted read-only (local, dev) or made a
+# Kubernetes Secret (patches/kustomization); the settings patches read it at start-up.
+hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(SECRETS_TARGET)
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
     [
         ("lmsbridge_py", python_literal),
         ("lmsbridge_yaml", yaml_value),
         ("lmsbridge_compose", compose_value),
+        ("lmsbridge_json", json_value),
     ]
 )
-hooks.Filters.ENV_TEMPLATE_VARIABLES.add_item(("lmsbridge_plan", plan_from_template))
+hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(
+    [("lmsbridge_plan", plan_from_template), ("lmsbridge_secrets", secrets_from_template)]
+)
 
 ########## Patches: one file each. Low priority, so that our settings come after other
 ########## plugins' (tutor-mfe turns the authn MFE on in its own patches). The two settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from typing import Any
 
 import pytest
@@ -10,7 +11,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutor_lmsbridge.output.escaping import UnsafeValueError, python_literal, yaml_value
+from tutor_lmsbridge.output.escaping import (
+    UnsafeValueError,
+    json_value,
+    python_literal,
+    yaml_value,
+)
 
 HOSTILE = [
     "'",
@@ -56,6 +62,15 @@ def test_yaml_value_round_trips_hostile_text(value: str) -> None:
     assert document == {"KEY": value, "OTHER": 1}
 
 
+@pytest.mark.parametrize("value", HOSTILE)
+def test_json_value_round_trips_hostile_text(value: str) -> None:
+    """The secrets file: one line of ASCII JSON, whatever a secret holds."""
+    text = json_value({"lms": [[["oauth_secrets", value], value]]})
+    assert "\n" not in text
+    assert text.isascii()
+    assert json.loads(text) == {"lms": [[["oauth_secrets", value], value]]}
+
+
 def test_nested_values() -> None:
     value = {"a'": ["x", 1, True, None], "b": {"c": "d\n"}}
     assert ast.literal_eval(python_literal(value)) == value
@@ -70,6 +85,8 @@ def test_values_without_a_safe_literal_are_refused(value: Any) -> None:
         python_literal(value)
     with pytest.raises(UnsafeValueError):
         yaml_value(value)
+    with pytest.raises(UnsafeValueError):
+        json_value(value)
 
 
 plain = st.recursive(
@@ -91,6 +108,7 @@ plain = st.recursive(
 def test_any_plain_value_round_trips(value: Any) -> None:
     assert ast.literal_eval(python_literal(value)) == value
     assert yaml.safe_load("K: " + yaml_value(value)) == {"K": value}
+    assert json.loads(json_value(value)) == value
 
 
 def test_masking_replaces_whole_tokens_only() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import os
 import sys
 import types
 from pathlib import Path
@@ -22,6 +23,8 @@ from typing import Any
 import yaml
 from openedx_companion_auth.settings import common as companion_common
 from openedx_companion_auth.settings import production as companion_production
+
+from tutor_lmsbridge.core import secret_store
 
 EDX_CORE_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
@@ -202,6 +205,10 @@ def load_lms_settings(
     }
     saved = {name: sys.modules.get(name) for name in stand_ins}
     sys.modules.update(stand_ins)
+    # The settings read the plugin's secrets at start-up from its secrets file, mounted at a
+    # fixed path in the containers; outside them, this variable names the rendered file.
+    saved_path = os.environ.get(secret_store.PATH_VARIABLE)
+    os.environ[secret_store.PATH_VARIABLE] = str(env_root.joinpath(*secret_store.ENV_FILE))
     try:
         path = settings_dir / f"{mode}.py"
         code = compile(path.read_text(), str(path), "exec")
@@ -210,6 +217,10 @@ def load_lms_settings(
         namespace = SettingsNamespace(__name__=f"{service}_settings", __builtins__=builtins)
         exec(code, namespace)  # noqa: S102
     finally:
+        if saved_path is None:
+            os.environ.pop(secret_store.PATH_VARIABLE, None)
+        else:
+            os.environ[secret_store.PATH_VARIABLE] = saved_path
         for name, module in saved.items():
             if module is None:
                 sys.modules.pop(name, None)

@@ -25,6 +25,7 @@ from ..core.keys import SEED_KEY
 from ..core.plan import Plan
 from ..core.presets import OPENEDX_PLUGIN_PATH
 from ..output import pending, save_notices
+from .secret_files import remove_compose_mounts
 from .templating import Gate, command_syntax, handovers, plan_of, tutor_plan
 
 INIT_TASK_PATH = ("lmsbridge", "tasks", "lms", "init")
@@ -35,6 +36,8 @@ REFRESH_TASK_PATH = ("lmsbridge", "tasks", "lms", "refresh-saml")
 # Our template target: templates/lmsbridge/image/ is rendered into the openedx image's build
 # context, env/build/openedx/lmsbridge/image/, which the Dockerfile patch copies.
 IMAGE_TARGET = ("lmsbridge/image", "build/openedx")
+# The plugin's secrets file (core/secret_store.py ENV_FILE): env/plugins/lmsbridge/secrets/.
+SECRETS_TARGET = ("lmsbridge/secrets", "plugins")
 # What the plugin writes itself under env/, which no template renders: the fingerprints of the
 # last `config save` (no value, only HMACs) and the init job's progress (output/pending.py).
 STATE_DIR = ("plugins", "lmsbridge")
@@ -260,6 +263,7 @@ def remove_env_files(plugin: str, root: str, config: dict[str, Any]) -> None:
         Gate.unloading = False
     env_root = tutor_env.base_dir(root)
     shutil.rmtree(os.path.join(env_root, *STATE_DIR), ignore_errors=True)
+    remove_compose_mounts(env_root)
     source, destination = IMAGE_TARGET
     parent = os.path.join(env_root, *destination.split("/"), *source.split("/")[:-1])
     with contextlib.suppress(OSError):  # not empty: files that are not ours stay

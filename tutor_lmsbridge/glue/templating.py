@@ -17,6 +17,7 @@ from ..core.errors import ConfigError, Syntax
 from ..core.pipeline import plan_for
 from ..core.plan import Plan
 from ..core.presets import BUILTIN_PRESETS, Preset
+from ..core.secret_store import SecretStore, secret_store
 from ..hooks import Filters
 from ..output.handovers import BUILTIN_HANDOVERS, Handover
 
@@ -76,3 +77,10 @@ def command_syntax() -> Syntax:
 def plan_from_template(context: jinja2.runtime.Context) -> Plan:
     """Jinja global ``lmsbridge_plan()``: the Plan of the configuration being rendered."""
     return tutor_plan(context.get_all())
+
+
+@jinja2.pass_context
+def secrets_from_template(context: jinja2.runtime.Context) -> SecretStore:
+    """Jinja global ``lmsbridge_secrets()``: the settings data without its secrets, and the
+    secrets file (core/secret_store.py), for the configuration being rendered."""
+    return secret_store(tutor_plan(context.get_all()))

@@ -114,3 +114,11 @@ def compose_value(value: Any) -> str:
     ``$NAME`` in every value of the file with the host's environment, so a ``$`` is doubled
     (``$$``, which Compose turns back into one) and reaches the container as written."""
     return yaml_value(_compose_text(value))
+
+
+def json_value(value: Any) -> str:
+    """A JSON document equal to ``value``, on one line (Jinja filter ``lmsbridge_json``, for
+    the plugin's secrets file). Every non-ASCII character is a \\u escape, so the file reads
+    the same whatever the reader's locale."""
+    _check(value)
+    return json.dumps(value, ensure_ascii=True, allow_nan=False)
