@@ -384,7 +384,9 @@ def test_a_refresh_picks_up_a_new_idp_certificate_without_a_restart(
     def idp_rotated(url: str, **kwargs: object) -> object:
         answer = real_get(url, **kwargs)  # type: ignore[arg-type]
         if url == idp.metadata_url:
+            # Read whole (.content) or streamed (.iter_content, as the plugin's pull reads it).
             answer._content = rotated.encode()
+            answer._content_consumed = True
         return answer
 
     monkeypatch.setattr(requests, "get", idp_rotated)

@@ -115,7 +115,12 @@ def test_the_cronjob_is_scheduled_and_mounts_the_lms_settings(saml_root: Path) -
     # The same settings volumes as Tutor's LMS job, after kustomize named the ConfigMaps.
     assert pod["volumes"] == lms_pod["volumes"]
     configmaps = {doc["metadata"]["name"] for doc in documents if doc["kind"] == "ConfigMap"}
-    assert {volume["configMap"]["name"] for volume in pod["volumes"]} <= configmaps
+    settings_volumes = {v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v}
+    assert settings_volumes and settings_volumes <= configmaps
+    # ... and the plugin's secrets file, as a Secret (issue #23), like the LMS job.
+    secrets = {doc["metadata"]["name"] for doc in documents if doc["kind"] == "Secret"}
+    assert {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v} <= secrets
+    assert any("secret" in volume for volume in pod["volumes"])
     (container,) = pod["containers"]
     (lms_container,) = lms_pod["containers"]
     assert container["volumeMounts"] == lms_container["volumeMounts"]
