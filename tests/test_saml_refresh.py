@@ -116,7 +116,8 @@ def test_the_cronjob_is_scheduled_and_mounts_the_lms_settings(saml_root: Path) -
     assert pod["volumes"] == lms_pod["volumes"]
     configmaps = {doc["metadata"]["name"] for doc in documents if doc["kind"] == "ConfigMap"}
     settings_volumes = {v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v}
-    assert settings_volumes and settings_volumes <= configmaps
+    assert settings_volumes
+    assert settings_volumes <= configmaps
     # ... and the plugin's secrets file, as a Secret (issue #23), like the LMS job.
     secrets = {doc["metadata"]["name"] for doc in documents if doc["kind"] == "Secret"}
     assert {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v} <= secrets
