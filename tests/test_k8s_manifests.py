@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -376,10 +375,8 @@ def test_k8s_do_runs_a_job_that_mounts_the_secret_and_holds_no_secret(
     """`tutor k8s do ...` in this process, with a throwaway kube config: `kubectl kustomize`
     is the real one, `kubectl apply` is recorded, and a fake Kubernetes API reports the Job
     done. The Job Tutor applies is the rendered lms-job/cms-job with the Secret mounted."""
-    from types import SimpleNamespace
 
     from click.testing import CliRunner
-    from tutor.commands import k8s as tutor_k8s
     from tutor.commands.cli import cli
 
     tutor_helpers.load_plugin_in_process()
@@ -403,13 +400,7 @@ def test_k8s_do_runs_a_job_that_mounts_the_secret_and_holds_no_secret(
         "users: [{name: u, user: {}}]\n"
     )
     monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    done = SimpleNamespace(status=SimpleNamespace(active=None, succeeded=1, failed=None))
-    batch_api = SimpleNamespace(list_namespaced_job=lambda *a, **k: SimpleNamespace(items=[done]))
-    monkeypatch.setattr(
-        tutor_k8s.K8sClients, "instance", staticmethod(lambda: SimpleNamespace(batch_api=batch_api))
-    )
-    monkeypatch.setattr(tutor_k8s, "sleep", lambda _seconds: None)
+    tutor_helpers.fake_cluster(monkeypatch, bin_dir)
 
     result = CliRunner().invoke(cli, ["--root", str(saved_root), "k8s", "do", *job])
     assert result.exit_code == 0, result.output

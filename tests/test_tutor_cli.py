@@ -207,24 +207,15 @@ def test_k8s_do_applies_one_job_with_no_secret(
 ) -> None:
     """`tutor k8s do lmsbridge-init`, in this process: a fake kubectl and a fake Kubernetes
     API client stand in for the cluster; the Job spec Tutor applies is captured."""
-    import os
-    from types import SimpleNamespace
 
     from click.testing import CliRunner
-    from tutor.commands import k8s as tutor_k8s
     from tutor.commands.cli import cli
 
     from .support.tutor_helpers import load_plugin_in_process
 
     load_plugin_in_process()
     bin_dir, _, applied = fake_tools(tmp_path)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    done = SimpleNamespace(status=SimpleNamespace(active=None, succeeded=1, failed=None))
-    batch_api = SimpleNamespace(list_namespaced_job=lambda *a, **k: SimpleNamespace(items=[done]))
-    monkeypatch.setattr(
-        tutor_k8s.K8sClients, "instance", staticmethod(lambda: SimpleNamespace(batch_api=batch_api))
-    )
-    monkeypatch.setattr(tutor_k8s, "sleep", lambda _seconds: None)
+    tutor_helpers.fake_cluster(monkeypatch, bin_dir)
 
     result = CliRunner().invoke(
         cli, ["--root", str(configured_root), "k8s", "do", "lmsbridge-init"]

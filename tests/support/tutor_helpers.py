@@ -57,6 +57,22 @@ def run_tutor(
     return result
 
 
+def fake_cluster(monkeypatch: Any, bin_dir: Path) -> None:
+    """`tutor k8s do` without a cluster: ``bin_dir`` (its fake kubectl) first on PATH, and a
+    Kubernetes API client whose every Job is already done (Tutor polls it between sleeps)."""
+    from types import SimpleNamespace
+
+    from tutor.commands import k8s as tutor_k8s
+
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    done = SimpleNamespace(status=SimpleNamespace(active=None, succeeded=1, failed=None))
+    batch_api = SimpleNamespace(list_namespaced_job=lambda *a, **k: SimpleNamespace(items=[done]))
+    monkeypatch.setattr(
+        tutor_k8s.K8sClients, "instance", staticmethod(lambda: SimpleNamespace(batch_api=batch_api))
+    )
+    monkeypatch.setattr(tutor_k8s, "sleep", lambda _seconds: None)
+
+
 def saved_root(path: Path, settings: Mapping[str, Any] | None = None) -> Path:
     """``path`` made a root with the plugin enabled and ``settings`` saved (`tutor config
     save --set ...`), as an operator's first commands leave it."""
