@@ -3,7 +3,7 @@ harness also puts the plugin's in-image Open edX app on the path)."""
 
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +101,57 @@ def worker(studio: None, clock: FakeClock) -> Iterator[StepWorker]:
     yield steps
     steps.collect()
     steps.pending.clear()
+
+
+# ---- learners enrolling (enrollment counts) ------------------------------------------------
+
+
+@pytest.fixture
+def wired(django_ready: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The plugin's LMS receivers, connected by edx_django_utils as edx-platform does at start
+    (``connect_plugin_receivers(ProjectType.LMS)``), the sender imported from edx's path
+    (common.djangoapps.student.models, here the stand-in)."""
+    from django.apps import apps
+    from django.db.models import signals
+    from edx_django_utils.plugins import plugin_signals
+
+    from tests.edx_standin.student import models
+
+    for name in ("common", "common.djangoapps", "common.djangoapps.student"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "common.djangoapps.student.models", models)
+    # The registry lists the apps installed from entry points; the plugin's app is installed
+    # here from its folder.
+    monkeypatch.setattr(
+        plugin_signals.registry,
+        "get_plugin_app_configs",
+        lambda project_type: [apps.get_app_config("lmsbridge_openedx")],
+    )
+    plugin_signals.connect_plugin_receivers("lms.djangoapp")
+    yield
+    for signal in ("post_save", "post_delete"):
+        getattr(signals, signal).disconnect(
+            sender=models.CourseEnrollment,
+            dispatch_uid=f"lmsbridge_openedx.enrollment_changed.{signal}",
+        )
+
+
+@pytest.fixture
+def learners(django_ready: None) -> Iterator[Callable[[int], list[Any]]]:
+    """Makes learners; removes them and their enrollments afterwards (the rows are committed:
+    the receivers act once the enrollment's transaction commits)."""
+    from django.contrib.auth.models import User
+
+    from tests.edx_standin.student.models import CourseEnrollment
+
+    made: list[Any] = []
+
+    def make(count: int) -> list[Any]:
+        start = len(made)
+        for n in range(start, start + count):
+            made.append(User.objects.create(username=f"learner{n}", email=f"l{n}@example.com"))
+        return made[start:]
+
+    yield make
+    CourseEnrollment.objects.filter(user__in=made).delete()
+    User.objects.filter(pk__in=[user.pk for user in made]).delete()

@@ -284,6 +284,7 @@ def test_publish_sends_a_signed_course_run_that_richie_accepts(
             "enrollment_start": "2029-12-01T00:00:00+00:00",
             "enrollment_end": None,
             "languages": ["fr"],
+            "enrollment_count": 0,  # no learner yet (tests/test_enrollment_counts.py)
         }
     ]
     exported = plan(RICHIE).bridge.platform.lms_url(False)

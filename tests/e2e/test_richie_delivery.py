@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +24,7 @@ import pytest
 from ..support.catalog_server import catalog_server
 from ..support.celery_steps import StepWorker
 from ..support.edx_settings import load_lms_settings
+from ..support.enrollments import enroll, unenroll
 from ..support.studio import Course
 from ..support.tutor_helpers import run_tutor, saved_root
 from .richie_process import RICHIE_HOSTS, RICHIE_PORT, RichieSite, require_richie, richie_site
@@ -158,3 +159,53 @@ def test_a_dripping_catalog_holds_neither_the_publish_nor_the_worker(
             assert worker.step()  # Richie's
     run = site.run("DemoX", f"{rendered['LMS_ROOT_URL']}/courses/{COURSE_ID}/course/")
     assert run["start"] == "2031-01-09T00:00:00+00:00"
+
+
+def test_enrollment_counts_reach_richie_as_partial_updates(
+    root: Path,
+    rendered: dict[str, Any],
+    richie: Richie,
+    worker: StepWorker,
+    fake_modulestore: list[Any],
+    wired: None,
+    learners: Callable[[int], list[Any]],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    """Studio publishes the run; then learners enrol and one leaves, in the LMS, whose own
+    rendered settings name the catalog: one count reaches the real Richie, which updates that
+    field alone. A course Richie has no run for is refused with Richie's own reason."""
+    from django.test.utils import override_settings
+
+    lms = load_lms_settings(root / "env", "production", tmp_path, service="lms")
+    site = richie.up()
+    course = new_course()
+    fake_modulestore.append(course)
+    with override_settings(**rendered):
+        publish(course, 12)
+        assert worker.run() == 1
+    link = f"{rendered['LMS_ROOT_URL']}/courses/{COURSE_ID}/course/"
+    assert site.run("DemoX", link)["enrollment_count"] == 0
+    caplog.set_level(logging.INFO, logger="lmsbridge_openedx")
+    unknown = "course-v1:edX+DemoX+2099"
+    with override_settings(
+        LMS_ROOT_URL=lms["LMS_ROOT_URL"], LMSBRIDGE_COURSE_SYNC=lms["LMSBRIDGE_COURSE_SYNC"]
+    ):
+        users = learners(4)
+        enroll(users[:3], COURSE_ID)
+        unenroll(users[:1], COURSE_ID)
+        enroll(users[3:], unknown)
+        assert worker.run() == 2  # one count per course
+    run = site.run("DemoX", link)
+    assert run["enrollment_count"] == 2
+    assert run["start"] == "2031-01-12T00:00:00+00:00"  # the rest of the run stays
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("lmsbridge_openedx")]
+    assert (
+        f"lmsbridge: the enrollment count of {COURSE_ID} (2) delivered to richie (HTTP 200)" in said
+    )
+    assert (
+        f"lmsbridge: richie refused the enrollment count of {unknown}: answered HTTP 400: "
+        '{"languages":["This field is required."]}; not retried (a run richie does not have '
+        "yet comes with the course's next publish or lmsbridge-sync-courses)"
+    ) in said
+    assert [r["resource_link"] for r in site.catalog("DemoX")["runs"]] == [link]

@@ -2,10 +2,12 @@
 does (richie/apps/courses/api.py, ``sync_course_runs_from_request``): the signature checked
 with richie's own ``get_signature`` against every secret, "Invalid authentication." (401)
 otherwise; a list answered per resource link, 400 when any run was refused; runs stored by
-resource_link, so a repeated run is an update. Each test sets ``mode`` to make it misbehave:
-``down`` (nothing listens), ``error`` (503), ``silent_after_storing`` (stores the run, then
-does not answer), ``drip`` (one byte every ``drip_seconds``). Stopped by the test that
-started it; a handler never outlives ``stop()`` by more than one ``drip_seconds``."""
+resource_link: a run it has is updated with the fields sent (``sync_course_run``'s
+``partial=bool(draft_course_runs)``), a new one needs its languages. Each test sets
+``mode`` to make it misbehave: ``down`` (nothing listens), ``error`` (503),
+``silent_after_storing`` (stores the run, then does not answer), ``drip`` (one byte every
+``drip_seconds``). Stopped by the test that started it; a handler never outlives ``stop()``
+by more than one ``drip_seconds``."""
 
 from __future__ import annotations
 
@@ -101,6 +103,14 @@ class Catalog:
                 results[run["resource_link"]] = {
                     "languages": [f'"{sorted(refused)[0]}" is not a valid choice.']
                 }
+                status = 400
+            elif run["resource_link"] in self.stored:
+                # Richie updates a run it has with the fields sent (partial=True).
+                self.stored[run["resource_link"]] = {**self.stored[run["resource_link"]], **run}
+                results[run["resource_link"]] = {"success": True}
+            elif "languages" not in run:
+                # A new run is validated whole: its languages are required.
+                results[run["resource_link"]] = {"languages": ["This field is required."]}
                 status = 400
             else:
                 self.stored[run["resource_link"]] = run

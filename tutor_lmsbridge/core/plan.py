@@ -284,6 +284,8 @@ class Plan(NamedTuple):
             "redirect": self.lms.redirect._asdict(),
             "init_plan": self.init_data(),
             "verify_plan": self.verify_data(),
+            # The LMS sends the catalogs each course's enrollment count as enrollments change.
+            "course_sync": self.cms_settings_data(),
         }
 
     def lms_env(self) -> list[tuple[str, Any]]:
@@ -301,7 +303,8 @@ class Plan(NamedTuple):
         ]
 
     def cms_settings_data(self) -> list[dict[str, Any]]:
-        """LMSBRIDGE_COURSE_SYNC for Studio, where courses are published."""
+        """LMSBRIDGE_COURSE_SYNC for Studio, where courses are published (the LMS gets the
+        same list in its settings data, for enrollment counts)."""
         return [sync._asdict() for sync in self.course_sync]
 
     def empty_init_data(self) -> dict[str, Any]:

@@ -6,6 +6,19 @@ from django.apps import AppConfig
 from django.conf import settings
 from edx_django_utils.plugins import PluginSignals, PluginURLs
 
+# Enrollment changes, wherever they happen: the LMS (learners, staff, the enrollment API) and
+# Studio (a new course's author is enrolled). ``sender`` is edx's model, imported by
+# edx_django_utils when it connects the receivers (plugins/plugin_signals.py, _get_sender).
+ENROLLMENT_RECEIVERS = [
+    {
+        PluginSignals.RECEIVER_FUNC_NAME: "enrollment_changed",
+        PluginSignals.SIGNAL_PATH: f"django.db.models.signals.{signal}",
+        PluginSignals.SENDER_PATH: "common.djangoapps.student.models.CourseEnrollment",
+        PluginSignals.DISPATCH_UID: f"lmsbridge_openedx.enrollment_changed.{signal}",
+    }
+    for signal in ("post_save", "post_delete")
+]
+
 
 class LmsBridgeOpenedxConfig(AppConfig):  # type: ignore[misc]
     name = "lmsbridge_openedx"
@@ -20,6 +33,10 @@ class LmsBridgeOpenedxConfig(AppConfig):  # type: ignore[misc]
             }
         },
         PluginSignals.CONFIG: {
+            "lms.djangoapp": {
+                PluginSignals.RELATIVE_PATH: "receivers",
+                PluginSignals.RECEIVERS: ENROLLMENT_RECEIVERS,
+            },
             "cms.djangoapp": {
                 PluginSignals.RELATIVE_PATH: "receivers",
                 PluginSignals.RECEIVERS: [
@@ -27,9 +44,10 @@ class LmsBridgeOpenedxConfig(AppConfig):  # type: ignore[misc]
                         PluginSignals.RECEIVER_FUNC_NAME: "course_published",
                         PluginSignals.SIGNAL_PATH: "xmodule.modulestore.django.COURSE_PUBLISHED",
                         PluginSignals.DISPATCH_UID: "lmsbridge_openedx.course_published",
-                    }
+                    },
+                    *ENROLLMENT_RECEIVERS,
                 ],
-            }
+            },
         },
     }
 
