@@ -466,3 +466,73 @@ def test_full_sync_reports_each_course_and_fails_only_when_one_was_not_delivered
     ):
         call_command("lmsbridge_sync_courses", stdout=out)
     assert "course-v1:edX+C2+run: not delivered: refused the connection" in out.getvalue()
+
+
+def test_full_sync_gives_each_batch_the_deadline_of_its_runs(
+    studio: None, fake_modulestore: list[Any], richie: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catalog that takes 0.4 s per run answers a 3-run batch in 1.2 s: more than one run's
+    1 s deadline, within the batch's 3 s."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+    from lmsbridge_openedx.management.commands import lmsbridge_sync_courses
+
+    monkeypatch.setattr(lmsbridge_sync_courses, "BATCH_SIZE", 3)
+    fake_modulestore.extend([Course(1), Course(2), Course(3)])
+    richie.seconds_per_run = 0.4
+    out = StringIO()
+    try:
+        with override_settings(
+            LMSBRIDGE_COURSE_SYNC=[target(richie, LMSBRIDGE_RICHIE_SYNC_TIMEOUT=1)]
+        ):
+            call_command("lmsbridge_sync_courses", stdout=out)
+    finally:
+        richie.seconds_per_run = 0.0
+    assert out.getvalue().splitlines()[-1] == (
+        "lmsbridge: richie: 3 course run(s): 3 delivered, 0 refused, 0 not delivered"
+    )
+
+
+def test_full_sync_stops_sending_to_a_catalog_that_answered_nothing(
+    studio: None, fake_modulestore: list[Any], richie: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A silent catalog costs one batch's deadline, not one per batch; the other catalog still
+    gets everything."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.test.utils import override_settings
+    from lmsbridge_openedx.management.commands import lmsbridge_sync_courses
+
+    monkeypatch.setattr(lmsbridge_sync_courses, "BATCH_SIZE", 2)
+    fake_modulestore.extend([Course(n) for n in range(1, 6)])
+    out = StringIO()
+    with catalog_server([SECRET]) as other:
+        other.mode = "silent_after_storing"
+        silent = {
+            **target(richie, LMSBRIDGE_RICHIE_SYNC_TIMEOUT=1),
+            "app": "other",
+            "url": other.base + "/api/v1.0/course-runs-sync/",
+        }
+        started = time.monotonic()
+        with (
+            override_settings(LMSBRIDGE_COURSE_SYNC=[silent, target(richie)]),
+            pytest.raises(CommandError, match=r"failed for other \(5 not delivered\)$"),
+        ):
+            call_command("lmsbridge_sync_courses", stdout=out)
+        elapsed = time.monotonic() - started
+        assert other.requests == 1
+    assert elapsed < 3.5  # the first batch's 2 s deadline, then no more tries
+    said = out.getvalue().splitlines()
+    assert said[0] == (
+        "lmsbridge: other: course-v1:edX+C1+run: not delivered: no answer within 2 s (the run "
+        "was sent; it may have landed)"
+    )
+    assert said[2] == (
+        "lmsbridge: other: course-v1:edX+C3+run: not delivered: not sent: other did not answer "
+        "an earlier batch (no answer within 2 s (the run was sent; it may have landed))"
+    )
+    assert said[5] == "lmsbridge: other: 5 course run(s): 0 delivered, 0 refused, 5 not delivered"
+    assert said[-1] == "lmsbridge: richie: 5 course run(s): 5 delivered, 0 refused, 0 not delivered"
