@@ -209,3 +209,31 @@ def test_enrollment_counts_reach_richie_as_partial_updates(
         "yet comes with the course's next publish or lmsbridge-sync-courses)"
     ) in said
     assert [r["resource_link"] for r in site.catalog("DemoX")["runs"]] == [link]
+
+
+def test_full_sync_of_twelve_runs_in_batches_under_the_default_timeout(
+    studio: None, rendered: dict[str, Any], richie: Richie, fake_modulestore: list[Any]
+) -> None:
+    """The real Richie stores each run (draft, public page, search index) in ~0.25-0.5 s: a
+    batch of 10 would overrun one 5 s deadline; with 5 s per run of the batch it lands."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    site = richie.up()
+    for number in range(12):
+        course = new_course()
+        course.id = f"course-v1:edX+DemoX+S{number:02d}"
+        fake_modulestore.append(course)
+    out = StringIO()
+    started = time.monotonic()
+    with override_settings(**rendered):
+        call_command("lmsbridge_sync_courses", stdout=out)
+    elapsed = time.monotonic() - started
+    assert out.getvalue().splitlines()[-1] == (
+        "lmsbridge: richie: 12 course run(s): 12 delivered, 0 refused, 0 not delivered"
+    )
+    links = {r["resource_link"] for r in site.catalog("DemoX")["runs"]}
+    assert {f"{rendered['LMS_ROOT_URL']}/courses/{c.id}/course/" for c in fake_modulestore} <= links
+    print(f"full sync of 12 runs to the real Richie: {elapsed:.2f} s")
