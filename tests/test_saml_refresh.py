@@ -17,7 +17,7 @@ import yaml
 from tutor_lmsbridge.core.saml_refresh import saml_refresh
 
 from .support.samples import MITXONLINE, SHIB
-from .support.tutor_helpers import run_tutor, saved_root
+from .support.tutor_helpers import copy_root, run_tutor, saved_root
 
 SERVICE = "lmsbridge-saml-refresh"
 KUBECTL = shutil.which("kubectl")
@@ -143,6 +143,16 @@ def test_neither_exists_without_a_saml_app(oidc_root: Path) -> None:
 
 def test_the_refresh_job_is_a_tutor_job(saml_root: Path) -> None:
     help_text = run_tutor(saml_root, "local", "do", "lmsbridge-refresh-saml", "--help").stdout
+    assert "Refresh the SAML identity providers' metadata now" in help_text
+
+
+def test_the_refresh_job_exists_without_a_schedule(saml_root: Path, tmp_path: Path) -> None:
+    """LMSBRIDGE_SAML_REFRESH_HOURS=0 drops the service, not the job: verify's fix for
+    metadata from a URL names `do lmsbridge-refresh-saml` whatever the schedule."""
+    root = copy_root(saml_root, tmp_path)
+    run_tutor(root, "config", "save", "--set", "LMSBRIDGE_SAML_REFRESH_HOURS=0")
+    assert SERVICE not in compose(root, "local")["services"]
+    help_text = run_tutor(root, "local", "do", "lmsbridge-refresh-saml", "--help").stdout
     assert "Refresh the SAML identity providers' metadata now" in help_text
 
 
