@@ -18,6 +18,7 @@ import pytest
 
 from .e2e.saml_process import RunningIdp, idp_config, saml_idp
 from .support.django_harness import LMS_SITE_ID
+from .support.lms_jobs import exit_status
 from .support.saml_plan import MARKER, saml_app, saml_plan, sp_private_key
 from .support.tutor_helpers import init_python, render_init_task
 
@@ -60,10 +61,14 @@ class Job:
     def __init__(self, code: str, capsys: pytest.CaptureFixture[str]) -> None:
         self.code = code
         self.capsys = capsys
+        self.status = 0  # the last run's, as the LMS shell exits
+        self.stderr = ""  # ... and what it wrote on stderr
 
-    def run(self, config: dict[str, Any], key: str | None = None) -> tuple[list[str], list[str]]:
-        """Run the job for ``config`` (SP key ``key``): output lines and the SQL writes
-        (except SAMLProviderData's, Open edX's own)."""
+    def run(
+        self, config: dict[str, Any], key: str | None = None, status: int = 0
+    ) -> tuple[list[str], list[str]]:
+        """Run the job for ``config`` (SP key ``key``), which must exit ``status``: output
+        lines and the SQL writes (except SAMLProviderData's, Open edX's own)."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -75,9 +80,14 @@ class Job:
         }
         self.capsys.readouterr()
         before = len(connection.run_on_commit)
+        self.status = 0
         with override_settings(**overrides), CaptureQueriesContext(connection) as queries:
-            exec(compile(self.code, "lmsbridge-init", "exec"), {"__name__": "lmsbridge_init"})  # noqa: S102
-            # The test's transaction never commits: run what the job left for its commit.
+            try:
+                exec(compile(self.code, "lmsbridge-init", "exec"), {"__name__": "lmsbridge_init"})  # noqa: S102
+            except SystemExit as stop:
+                self.status = exit_status(stop)
+            # The test's transaction never commits: run what the job left for its commit
+            # (a job that exits non-zero does so after its commit).
             for _, callback, *_ in connection.run_on_commit[before:]:
                 callback()
         writes = [
@@ -86,7 +96,10 @@ class Job:
             if q["sql"].split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE")
             and "samlproviderdata" not in q["sql"].split("(", 1)[0].lower()
         ]
-        return self.capsys.readouterr().out.splitlines(), writes
+        captured = self.capsys.readouterr()
+        self.stderr = captured.err
+        assert self.status == status, captured.out
+        return captured.out.splitlines(), writes
 
 
 @pytest.fixture

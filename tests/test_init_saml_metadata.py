@@ -27,7 +27,7 @@ from .support.federation import (
     sign,
 )
 from .support.saml_plan import saml_app
-from .support.tutor_helpers import init_python, render_init_task
+from .support.tutor_helpers import init_python, render_init_task, seed_generated_keys
 from .test_init_saml import APP, Job
 
 ENTITY = "https://idp.example.edu/idp/shibboleth"
@@ -256,3 +256,141 @@ def test_the_entity_is_found_in_an_aggregate_and_through_mdq(
 
     provider = apps.get_model("third_party_auth", "SAMLProviderConfig").current(APP)
     assert provider.metadata_source == f"{server.url}/mdq/entities/{quote(ENTITY, safe='')}"
+
+
+# ---- the refresh job's exit status: a scheduled refresh that could not pull an IdP's -------
+# ---- metadata must fail where the operator looks (a CronJob's run, `tutor ... do`) ---------
+
+METADATA_FIX = (
+    "fix: check the IdP's metadata with `tutor lmsbridge check --probe`, then run "
+    "`tutor local|dev|k8s do lmsbridge-refresh-saml`"
+)
+FAILED = "lmsbridge: SAML metadata failed: "
+
+
+@pytest.fixture(scope="module")
+def refresh_code(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Python of `do lmsbridge-refresh-saml` (and of its compose service and CronJob)."""
+    from tutor_lmsbridge import plugin
+
+    root = tmp_path_factory.mktemp("refresh-task")
+    seed_generated_keys(root)  # Tutor's RSA keys already there: not generated again (~2 s)
+    return init_python(render_init_task(root, {}, plugin.REFRESH_TASK))
+
+
+def connected(*apps: dict[str, Any]) -> dict[str, Any]:
+    """Several saml_app()s connected together."""
+    config: dict[str, Any] = {}
+    for app in apps:
+        config.update(app)
+    config["LMSBRIDGE_APPS"] = [name for app in apps for name in app["LMSBRIDGE_APPS"]]
+    return config
+
+
+def test_a_refresh_stores_what_it_can_then_exits_non_zero_naming_each_failure(
+    job: Job,
+    server: MetadataServer,
+    keys: dict[str, tuple[str, str]],
+    refresh_code: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One IdP answers, one answers 500, one is down, one's metadata is refused (pinned, not
+    signed): the first is refreshed and committed, then the job exits 5 with one line for
+    each of the others naming it, its URL and the fix; no traceback."""
+    old, new = pem_body(keys["old"][1]), pem_body(keys["new"][1])
+    good = server.serve("/refresh-good", idp_entity(ENTITY, SSO, [old]))
+    server.serve("/refresh-500", idp_entity("https://idp.broken.example/idp", SSO, [old]))
+    broken = server.fail("/refresh-500", 500)
+    down = "http://127.0.0.1:9/metadata"  # the discard port: connection refused
+    unsigned = server.serve(
+        "/refresh-unsigned", idp_entity("https://idp.pinned.example/idp", SSO, [old])
+    )
+    config = connected(
+        saml_app(APP, ENTITY, good),
+        saml_app("broken", "https://idp.broken.example/idp", broken),
+        saml_app("down", "https://idp.down.example/idp", down),
+        saml_app(
+            "pinned",
+            "https://idp.pinned.example/idp",
+            unsigned,
+            METADATA_SIGNING_CERT=keys["federation"][1],
+        ),
+    )
+    job.run(config)  # the init job: the good IdP's first metadata
+    assert certificates() == {old}
+    server.serve("/refresh-good", idp_entity(ENTITY, SSO, [new]))  # the IdP rotated
+
+    refresh = Job(refresh_code, capsys)
+    out, _ = refresh.run(config, status=5)
+    assert certificates() == trusted() == {new}  # refreshed, and committed before the exit
+    failed = {
+        line.split(" (app ", 1)[0].rsplit(" ", 1)[-1]: line
+        for line in out
+        if line.startswith(FAILED)
+    }
+    assert sorted(failed) == ["saml-broken", "saml-down", "saml-pinned"], out
+    assert failed["saml-broken"].startswith(f"{FAILED}HTTPError: 500 Server Error")
+    assert failed["saml-down"].startswith(f"{FAILED}ConnectionError: ")
+    assert failed["saml-pinned"].startswith(
+        f"{FAILED}saml-pinned (app pinned): metadata from {unsigned} refused, is not signed"
+    )
+    for name, url in (("saml-broken", broken), ("saml-down", down), ("saml-pinned", unsigned)):
+        line = failed[name]
+        assert url in line
+        assert line.endswith(f"the last good metadata stays in use; {METADATA_FIX}"), line
+    assert out[-1] == (
+        "lmsbridge: SAML refresh: not refreshed: saml-broken, saml-down, saml-pinned (the lines "
+        "above say why, and the fix); everything else was refreshed"
+    )
+    assert refresh.stderr == ""  # the status is the exit's code: nothing printed, no traceback
+
+    # The init job reports the same lines and exits 0: it is part of `launch`, which an IdP
+    # that is down must not stop (the refresh, scheduled, is where a failure must show).
+    out, _ = job.run(config, status=0)
+    assert len([line for line in out if line.startswith(FAILED)]) == 3
+
+
+def test_a_refresh_fails_on_a_provider_made_by_hand_too(
+    job: Job,
+    server: MetadataServer,
+    keys: dict[str, tuple[str, str]],
+    refresh_code: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Open edX's own pull refreshes the SAML providers an operator made in Django admin
+    (nothing else does under Tutor): a failure there fails the refresh as well."""
+    from django.apps import apps
+    from django.contrib.sites.models import Site
+
+    from .support.django_harness import LMS_SITE_ID
+
+    old = pem_body(keys["old"][1])
+    good = server.serve("/refresh-mine", idp_entity(ENTITY, SSO, [old]))
+    hand_made = server.fail("/refresh-hand-made", 503)
+    config = saml_app(APP, ENTITY, good)
+    job.run(config)
+    apps.get_model("third_party_auth", "SAMLProviderConfig").objects.create(
+        slug="handmade",
+        name="Hand made",
+        site=Site.objects.get(pk=LMS_SITE_ID),
+        enabled=True,
+        backend_name="tpa-saml",
+        entity_id="https://idp.hand-made.example/idp",
+        metadata_source=hand_made,
+        automatic_refresh_enabled=True,
+    )
+    refresh = Job(refresh_code, capsys)
+    out, _ = refresh.run(config, status=5)
+    assert certificates() == {old}
+    (line,) = [line for line in out if line.startswith(FAILED)]
+    assert line.startswith(f"{FAILED}HTTPError: 503 Server Error")
+    assert f"Metadata Source: {hand_made}" in line
+    assert "https://idp.hand-made.example/idp" in line
+    assert line.endswith(
+        "fix: correct the Metadata Source of the provider with that entity id in Django admin "
+        "(Provider Configuration (SAML IdP)), then run "
+        "`tutor local|dev|k8s do lmsbridge-refresh-saml`"
+    )
+    assert out[-1].startswith(
+        "lmsbridge: SAML refresh: not refreshed: 1 metadata source(s) of Open edX's own pull"
+    )

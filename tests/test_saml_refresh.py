@@ -6,8 +6,11 @@ itself runs against the database in test_init_saml.py."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ import yaml
 from tutor_lmsbridge.core.saml_refresh import saml_refresh
 
 from .support.samples import MITXONLINE, SHIB
-from .support.tutor_helpers import run_tutor, saved_root
+from .support.tutor_helpers import copy_root, run_tutor, saved_root
 
 SERVICE = "lmsbridge-saml-refresh"
 KUBECTL = shutil.which("kubectl")
@@ -93,6 +96,52 @@ def test_dev_runs_it_with_the_dev_image_and_settings(saml_root: Path) -> None:
     assert service["image"] == lms["image"]
 
 
+# Stands for `./manage.py lms shell` whose refresh could not pull an IdP's metadata: it reads
+# the job's Python, counts the run, and exits as refresh_saml.py then does (5).
+FAILING_MANAGE = '#!/bin/sh\ncat > /dev/null\necho run >> "$(dirname "$0")/runs"\nexit 5\n'
+
+
+def test_the_compose_service_keeps_looping_after_a_failed_refresh(
+    saml_root: Path, tmp_path: Path
+) -> None:
+    """The service's own command and script, run by sh: a refresh that exits non-zero is
+    one log line, and the loop goes on to the next period (here 0 s) instead of ending the
+    container (whose restart policy would then start the first delay over)."""
+    service = compose(saml_root, "local")["services"][SERVICE]
+    sh, flag, loop = service["command"]
+    manage = tmp_path / "manage.py"
+    manage.write_text(FAILING_MANAGE)
+    manage.chmod(0o755)
+    # Compose reads "$$" as "$" (the service's variables reach the shell).
+    environment = {
+        "PATH": os.environ["PATH"],
+        "LMSBRIDGE_REFRESH_SCRIPT": service["environment"]["LMSBRIDGE_REFRESH_SCRIPT"].replace(
+            "$$", "$"
+        ),
+        "LMSBRIDGE_REFRESH_SECONDS": "0",
+        "LMSBRIDGE_REFRESH_FIRST_DELAY": "0",
+    }
+    with subprocess.Popen(
+        [sh, flag, loop.replace("$$", "$")],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        runs = tmp_path / "runs"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and process.poll() is None:
+            if runs.exists() and len(runs.read_text().splitlines()) >= 3:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the loop ended"
+        os.killpg(process.pid, signal.SIGTERM)
+        output, _ = process.communicate(timeout=10)
+    assert len(runs.read_text().splitlines()) >= 3
+    assert output.count("lmsbridge: SAML refresh failed, next try in 0 s") >= 2, output
+
+
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 def test_the_cronjob_is_scheduled_and_mounts_the_lms_settings(saml_root: Path) -> None:
     documents = kustomized(saml_root)
@@ -129,6 +178,11 @@ def test_the_cronjob_is_scheduled_and_mounts_the_lms_settings(saml_root: Path) -
     assert container["image"] == lms_container["image"]
     assert set(container["resources"]["requests"]) == {"cpu", "memory"}
     assert container["command"][:3] == ["sh", "-e", "-c"]
+    # A refresh that exits non-zero (a provider's metadata not pulled) fails its pod; the Job
+    # tries once more, then is marked failed and kept (failedJobsHistoryLimit) where
+    # `kubectl get jobs` shows it; the next schedule runs either way.
+    assert pod["restartPolicy"] == "Never"
+    assert job["backoffLimit"] == 1
     assert container["command"][3].count("./manage.py lms shell") == 1
     # `tutor k8s start` applies everything but Jobs (component job): the CronJob is applied.
     assert cronjob["metadata"]["labels"]["app.kubernetes.io/component"] != "job"
@@ -143,6 +197,16 @@ def test_neither_exists_without_a_saml_app(oidc_root: Path) -> None:
 
 def test_the_refresh_job_is_a_tutor_job(saml_root: Path) -> None:
     help_text = run_tutor(saml_root, "local", "do", "lmsbridge-refresh-saml", "--help").stdout
+    assert "Refresh the SAML identity providers' metadata now" in help_text
+
+
+def test_the_refresh_job_exists_without_a_schedule(saml_root: Path, tmp_path: Path) -> None:
+    """LMSBRIDGE_SAML_REFRESH_HOURS=0 drops the service, not the job: verify's fix for
+    metadata from a URL names `do lmsbridge-refresh-saml` whatever the schedule."""
+    root = copy_root(saml_root, tmp_path)
+    run_tutor(root, "config", "save", "--set", "LMSBRIDGE_SAML_REFRESH_HOURS=0")
+    assert SERVICE not in compose(root, "local")["services"]
+    help_text = run_tutor(root, "local", "do", "lmsbridge-refresh-saml", "--help").stdout
     assert "Refresh the SAML identity providers' metadata now" in help_text
 
 

@@ -862,8 +862,11 @@ def sp_key_rotated_in_settings_only(lms: Lms) -> None:
 
 
 INIT = "fix: run `tutor local|dev|k8s do lmsbridge-init`"
+# Metadata from a URL: the job that pulls it, and only that (inline metadata: init stores it).
+REFRESH = "fix: run `tutor local|dev|k8s do lmsbridge-refresh-saml`"
 PULL_FIX = (
-    f"{INIT}, which pulls it, or check the IdP's metadata URL with `tutor lmsbridge check --probe`"
+    f"{REFRESH}, which pulls it, or check the IdP's metadata URL with "
+    "`tutor lmsbridge check --probe`"
 )
 SAML_BREAKS: list[tuple[str, Callable[[Lms], None], int, list[str]]] = [
     (
@@ -1142,6 +1145,9 @@ def test_metadata_must_outlive_the_next_scheduled_refresh(
     (line,) = [line for line in result.lines if "SAML metadata saml-shib" in line]
     level = "ERROR" if status else "WARNING"
     assert line.startswith(f"lmsbridge: {level} SAML metadata saml-shib: "), line
+    # With or without a schedule, the fix is the refresh job (registered either way:
+    # test_saml_refresh.py).
+    assert "; fix: run `tutor local|dev|k8s do lmsbridge-refresh-saml`" in line, line
 
 
 def test_a_key_rollover_shows_the_live_and_the_next_certificate(saml: Lms) -> None:

@@ -135,16 +135,18 @@ def write_aggregate(path: Path, size: int, target: str, certificate: str) -> int
 
 
 class MetadataServer:
-    """Serves ``documents`` (path -> bytes) on 127.0.0.1; a test replaces them at will."""
+    """Serves ``documents`` (path -> bytes) on 127.0.0.1; a test replaces them at will, or
+    makes a path answer an error status (``statuses``, path -> status)."""
 
     def __init__(self) -> None:
         self.documents: dict[str, bytes] = {}
-        documents = self.documents
+        self.statuses: dict[str, int] = {}
+        documents, statuses = self.documents, self.statuses
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 body = documents.get(self.path)
-                self.send_response(200 if body is not None else 404)
+                self.send_response(statuses.get(self.path, 200 if body is not None else 404))
                 self.send_header("Content-Type", "application/samlmetadata+xml")
                 self.send_header("Content-Length", str(len(body or b"")))
                 self.end_headers()
@@ -158,6 +160,11 @@ class MetadataServer:
 
     def serve(self, path: str, document: str | bytes) -> str:
         self.documents[path] = document.encode() if isinstance(document, str) else document
+        return self.url + path
+
+    def fail(self, path: str, status: int = 500) -> str:
+        """``path`` answers ``status`` (an IdP in trouble), with whatever document it has."""
+        self.statuses[path] = status
         return self.url + path
 
 

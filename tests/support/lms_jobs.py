@@ -66,6 +66,20 @@ def job_codes(tmp_path_factory: pytest.TempPathFactory, names: list[str]) -> dic
     return codes
 
 
+def exit_status(stop: SystemExit) -> int:
+    """The status a SystemExit gives the process, as `./manage.py lms shell` lets it through
+    (Django's shell command execs stdin's code, django/core/management/commands/shell.py
+    handle; manage.py catches nothing) and CPython ends on it (Python/pythonrun.c,
+    _Py_HandleSystemExit): None is 0, an int is itself, anything else is printed alone on
+    stderr, no traceback, and is 1."""
+    if stop.code is None:
+        return 0
+    if isinstance(stop.code, int):
+        return stop.code
+    print(stop.code, file=sys.stderr)
+    return 1
+
+
 class Result:
     def __init__(self, lines: list[str], status: int, queries: list[str]) -> None:
         self.lines = lines
@@ -126,8 +140,8 @@ class Lms:
         with override_settings(**self.settings), CaptureQueriesContext(connection) as queries:
             try:
                 exec(compile(self.codes[job], f"lmsbridge-{job}", "exec"), {"__name__": job})  # noqa: S102
-            except SystemExit as exc:
-                status = int(exc.code or 0)
+            except SystemExit as stop:
+                status = exit_status(stop)
         sql = [q["sql"] for q in queries.captured_queries]
         return Result(self.capsys.readouterr().out.splitlines(), status, sql)
 

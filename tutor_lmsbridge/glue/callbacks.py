@@ -227,7 +227,8 @@ VERIFY_JOB_HELP = (
 REFRESH_JOB_HELP = (
     "Refresh the SAML identity providers' metadata now: the init job's SAML part (Open edX's "
     "own metadata pull), nothing else. The lmsbridge-saml-refresh service (local, dev) or "
-    "CronJob (k8s) runs it every LMSBRIDGE_SAML_REFRESH_HOURS."
+    "CronJob (k8s) runs it every LMSBRIDGE_SAML_REFRESH_HOURS. Exits 5 when a provider's "
+    "metadata could not be fetched or was refused (the others are refreshed)."
 )
 SYNC_JOB_HELP = (
     "Send every course run to the connected catalogs (Richie): the initial full sync. "

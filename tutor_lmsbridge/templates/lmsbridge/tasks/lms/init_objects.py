@@ -39,6 +39,9 @@ class Report:
 
     def __init__(self) -> None:
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "disabled": 0}
+        # The SAML providers whose metadata could not be fetched or was refused (init_saml.py
+        # pull_saml_metadata): the refresh job exits non-zero on them, the init job does not.
+        self.metadata_failed: list[str] = []
 
     def line(self, kind: str, name: str, outcome: str, fields: list[str] | None = None) -> None:
         self.counts[outcome] += 1

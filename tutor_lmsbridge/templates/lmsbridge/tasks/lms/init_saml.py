@@ -172,6 +172,17 @@ def store_inline_metadata(spec: dict[str, Any]) -> None:
 
 # The metadata fetch: a connection within 10 s, then no pause over 60 s between two reads.
 METADATA_TIMEOUT = (10, 60)
+# The fix of a provider whose metadata was not stored: the probe fetches and checks it as the
+# pull does (the pinned signature included), the refresh job pulls it again and nothing else.
+METADATA_FIX = (
+    "check the IdP's metadata with `tutor lmsbridge check --probe`, then run "
+    "`tutor local|dev|k8s do lmsbridge-refresh-saml`"
+)
+# ... and of a provider made by hand, which Open edX's own pull fetches.
+OTHER_METADATA_FIX = (
+    "correct the Metadata Source of the provider with that entity id in Django admin "
+    "(Provider Configuration (SAML IdP)), then run `tutor local|dev|k8s do lmsbridge-refresh-saml`"
+)
 
 
 def pull_provider_metadata(spec: dict[str, Any]) -> bool:
@@ -266,7 +277,10 @@ def pull_saml_metadata(report: Report, providers: list[dict[str, Any]] | None = 
 
     A failure is reported, not raised, and stores nothing: an IdP that is down, or metadata
     whose pinned signature does not verify, must not stop the job, and the provider keeps
-    its last good metadata until the next pull (this job run again, or a refresh).
+    its last good metadata until the next pull (this job run again, or a refresh). Each is
+    one line naming the provider, the URL and the fix, and is kept in
+    ``report.metadata_failed``: the refresh job exits non-zero on it once the others are
+    stored (refresh_saml.py); the init job, part of `launch`, does not.
     """
     import requests
     from django.conf import settings
@@ -279,20 +293,26 @@ def pull_saml_metadata(report: Report, providers: list[dict[str, Any]] | None = 
     fetched = [spec for spec in providers if spec["fields"]["metadata_source"]]
     updated, failures = 0, []
     for spec in fetched:
+        url, provider = spec["fields"]["metadata_source"], spec["provider_id"]
         try:
             updated += pull_provider_metadata(spec)
+            continue
         except (requests.RequestException, utils.MetadataParseError) as error:
+            # edx-platform's message shape (tasks.fetch_saml_metadata), on one line, then
+            # whose metadata it is and the fix.
+            problem = one_line(f"{type(error).__name__}: {error}")
             failures.append(
-                f"{type(error).__name__}: {error} | Metadata Source: "
-                f"{spec['fields']['metadata_source']} | Entity ID: {spec['fields']['entity_id']}"
+                f"{problem} | Metadata Source: {url} | Entity ID: "
+                f"{spec['fields']['entity_id']} | {provider} (app {spec['app']}): the last "
+                f"good metadata stays in use; fix: {METADATA_FIX}"
             )
         except MetadataProblem as error:
             # One line naming the app: the operator sees which IdP's metadata was refused.
             failures.append(
-                f"{spec['provider_id']} (app {spec['app']}): metadata from "
-                f"{spec['fields']['metadata_source']} refused, {error}; the last good "
-                "metadata stays in use"
+                f"{provider} (app {spec['app']}): metadata from {url} refused, "
+                f"{one_line(str(error))}; the last good metadata stays in use; fix: {METADATA_FIX}"
             )
+        report.metadata_failed.append(provider)
     print(
         f"{report.prefix}SAML metadata: {len(fetched)} fetched, {updated} new, "
         f"{len(failures)} failed, {len(providers) - len(fetched)} of {len(providers)} "
@@ -322,7 +342,17 @@ def pull_other_saml_metadata(report: Report, ours: set[str]) -> None:
         f"fetched, {updated} new, {failed} failed"
     )
     for message in messages:
-        print(f"{report.prefix}SAML metadata failed: " + message.replace("\n", " | "))
+        print(
+            f"{report.prefix}SAML metadata failed: {one_line(message, ' | ').rstrip('.')}; fix: "
+            + OTHER_METADATA_FIX
+        )
+    if failed:
+        report.metadata_failed.append(f"{failed} metadata source(s) of Open edX's own pull")
+
+
+def one_line(text: str, separator: str = " ") -> str:
+    """``text`` on one line: an error's message may span several (edx's own do)."""
+    return separator.join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def ensure_saml(plan: dict[str, Any], site: Any, report: Report) -> None:

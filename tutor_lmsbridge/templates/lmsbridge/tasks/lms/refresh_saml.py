@@ -8,6 +8,13 @@
 # managed field differs (0 writes when nothing changed), then Open edX's own metadata pull,
 # which writes SAMLProviderData (new metadata, or fetched_at: the last successful refresh that
 # `do lmsbridge-verify` reports), and the caches that would hide a change.
+#
+# A provider whose metadata could not be fetched, or was refused, makes the job exit
+# REFRESH_FAILED_EXIT once the others are committed: a CronJob's run is then marked failed,
+# the compose service's loop says so, and `tutor ... do` fails. The exit is a SystemExit,
+# which Django's `shell` command lets through (django/core/management/commands/shell.py,
+# handle: exec(sys.stdin.read(), globals())): it is the exit status of the LMS shell,
+# and so of the job's `sh -e -c`; no traceback.
 
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +25,10 @@ from django.db import transaction
 if TYPE_CHECKING:  # defined by init_objects.py and init_saml.py, which come first in the job
     from tutor_lmsbridge.templates.lmsbridge.tasks.lms.init_objects import Report
     from tutor_lmsbridge.templates.lmsbridge.tasks.lms.init_saml import ensure_saml
+
+# The exit status of a refresh that left a provider's metadata as it was (1 is left to
+# crashes, 3 and 4 are the init dry run's and verify's).
+REFRESH_FAILED_EXIT = 5
 
 
 def refresh_saml(empty_plan: dict[str, Any]) -> Report:
@@ -34,5 +45,13 @@ def refresh_saml(empty_plan: dict[str, Any]) -> Report:
         return report
     with transaction.atomic():
         ensure_saml(plan, site, report)
+    # Committed: what was refreshed stays refreshed, whatever the status says.
     report.summary()
+    if report.metadata_failed:
+        print(
+            "lmsbridge: SAML refresh: not refreshed: "
+            + ", ".join(report.metadata_failed)
+            + " (the lines above say why, and the fix); everything else was refreshed"
+        )
+        raise SystemExit(REFRESH_FAILED_EXIT)
     return report

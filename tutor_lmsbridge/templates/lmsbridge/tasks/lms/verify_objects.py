@@ -53,6 +53,9 @@ def in_days(left: timedelta) -> str:
 COMPANION_MIDDLEWARE_PACKAGE = "openedx_companion_auth."
 LOGIN_PATH_PREFIX = "/auth/login/"
 INIT_FIX = "run `tutor local|dev|k8s do lmsbridge-init`"
+# The job that pulls the SAML IdPs' metadata from their URLs, and only that (registered with
+# or without a schedule: LMSBRIDGE_SAML_REFRESH_HOURS=0 only drops the service and CronJob).
+REFRESH_FIX = "run `tutor local|dev|k8s do lmsbridge-refresh-saml`"
 SETTINGS_FIX = (
     "run `tutor config save` and restart the LMS; if it persists, a settings patch loaded "
     "after lmsbridge's overrides it"
@@ -542,7 +545,9 @@ def check_saml_metadata(spec: dict[str, Any], findings: Findings, refresh_hours:
         )
         missing_fix = f"{INIT_FIX}, which stores LMSBRIDGE_{spec['app'].upper()}_METADATA"
     else:
-        fix = missing_fix = f"{INIT_FIX}, which pulls it, {PROBE_FIX}"
+        # The refresh job: the SAML configuration and provider rows as init writes them, then
+        # the pull, and nothing else (init also goes through every user, application, token).
+        fix = missing_fix = f"{REFRESH_FIX}, which pulls it, {PROBE_FIX}"
     now = timezone.now()
     if not rows:
         findings.error(
@@ -571,7 +576,7 @@ def check_saml_metadata(spec: dict[str, Any], findings: Findings, refresh_hours:
             f"expires at {newest.expires_at:%Y-%m-%d %H:%M} UTC, before the next scheduled "
             f"refresh (every {refresh_hours} h{last}): logins fail from then until the IdP "
             "publishes metadata valid for longer",
-            "run `tutor local|dev|k8s do lmsbridge-refresh-saml` now; if it stays, set "
+            f"{REFRESH_FIX} now; if it stays, set "
             "LMSBRIDGE_SAML_REFRESH_HOURS lower than the metadata's validity, or ask the "
             "IdP's admin for a longer validUntil",
         )
