@@ -79,7 +79,7 @@ def test_an_https_catalog_behind_a_private_ca_gets_the_run(trusted: None, richie
     outcome, elapsed = timed(entry)
     assert (outcome.result, outcome.detail) == (sync.DELIVERED, "HTTP 200")
     assert richie.stored == {RUN["resource_link"]: RUN}  # its signature checked by richie's code
-    assert elapsed < 0.5
+    assert elapsed < 0.9  # well before the deadline: no waiting
     # The same catalog with a wrong secret: the TLS path carries Richie's refusal too.
     outcome, _ = timed({**entry, "secret": "not-" + SECRET})
     assert (outcome.result, outcome.detail) == (
@@ -104,22 +104,23 @@ def test_a_catalog_that_never_answers_the_handshake_is_given_up_at_the_deadline(
 def test_a_slow_connect_then_a_stalled_handshake_still_ends_at_the_deadline(
     trusted: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The connect takes 0.6 s (a far or lossy network: the real connect, answered late),
-    then the handshake stalls: the handshake may only use the 0.4 s left, not a fresh 1 s."""
+    """The connect takes 0.7 s (a far or lossy network: the real connect, answered late),
+    then the handshake stalls: the handshake may only use the 0.3 s left, not a fresh 1 s
+    (which made it 1.7 s)."""
     from lmsbridge_openedx import sync
 
     real = socket.create_connection
 
     def answered_late(*args: Any, **kwargs: Any) -> socket.socket:
         sock = real(*args, **kwargs)
-        time.sleep(0.6)
+        time.sleep(0.7)
         return sock
 
     monkeypatch.setattr(socket, "create_connection", answered_late)  # what sync.py calls
     with silent_listener() as silent:
         outcome, elapsed = timed(target(silent.replace("http://", "https://", 1)))
     assert (outcome.result, outcome.detail) == (sync.RETRY, "could not connect within 1 s")
-    assert 0.95 < elapsed < 1.3
+    assert 0.95 < elapsed < 1.5
 
 
 def test_a_catalog_dripping_its_answer_over_tls_cannot_hold_the_request(
@@ -180,7 +181,7 @@ def test_a_certificate_the_worker_does_not_accept_is_named_in_one_line(
     assert "\n" not in outcome.detail
     assert "Traceback" not in outcome.detail
     assert (richie.requests, richie.stored) == (0, {})
-    assert elapsed < 0.5
+    assert elapsed < 0.9  # well before the deadline: no waiting
 
 
 def test_an_https_url_for_a_plain_http_catalog_says_so_within_the_deadline(trusted: None) -> None:
@@ -194,4 +195,4 @@ def test_an_https_url_for_a_plain_http_catalog_says_so_within_the_deadline(trust
     assert outcome.detail.startswith(
         "connection failed before the run was sent (SSLError: [SSL: WRONG_VERSION_NUMBER]"
     )
-    assert elapsed < 0.5
+    assert elapsed < 0.9  # well before the deadline: no waiting
