@@ -23,7 +23,10 @@ from .support.studio import sync_targets
 from .support.tls import PrivateCA, private_ca
 
 SECRET = "richie-sync-secret"
-RUN = {"resource_link": "https://local.openedx.io/courses/course-v1:edX+C1+run/course/"}
+RUN = {
+    "resource_link": "https://local.openedx.io/courses/course-v1:edX+C1+run/course/",
+    "languages": ["fr"],  # a new run needs its languages (Richie validates it whole)
+}
 
 
 @pytest.fixture(scope="module")
