@@ -7,12 +7,18 @@ resource_link: a run it has is updated with the fields sent (``sync_course_run``
 ``mode`` to make it misbehave: ``down`` (nothing listens), ``error`` (503),
 ``silent_after_storing`` (stores the run, then does not answer), ``drip`` (one byte every
 ``drip_seconds``). Stopped by the test that started it; a handler never outlives ``stop()``
-by more than one ``drip_seconds``."""
+by more than one ``drip_seconds``.
+
+With ``tls`` (a server-side ``ssl.SSLContext``, see tests/support/tls.py) it is an HTTPS
+catalog, as a Richie behind its own certificate is: each connection is wrapped in its handler
+thread, so a client that stalls or fails the handshake holds only its own thread. ``tls`` is
+read per connection: a test may swap it (another certificate) between requests."""
 
 from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -25,10 +31,30 @@ from richie.apps.courses.utils import get_signature
 SYNC_PATH = "/api/v1.0/course-runs-sync/"
 
 
+class _Server(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    catalog: Catalog
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        tls = self.catalog.tls
+        if tls is not None:
+            request.settimeout(5)  # a client that never finishes the handshake
+            try:
+                request = tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return  # the client refused our certificate, or spoke plain HTTP
+            request.settimeout(None)
+        super().finish_request(request, client_address)
+
+
 class Catalog:
-    def __init__(self, secrets: list[str], host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, secrets: list[str], host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+    ) -> None:
         self.secrets = secrets
         self.host = host
+        self.tls = tls
         self.mode = "ok"
         self.drip_seconds = 0.3
         self.seconds_per_run = 0.0  # time taken per run before answering (the real Richie's
@@ -37,7 +63,7 @@ class Catalog:
         self.stored: dict[str, dict[str, Any]] = {}  # resource_link -> last run stored
         self.requests = 0
         self.stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         # Reserve a port; `down` frees it and `up` binds it again.
         probe = socket.socket()
@@ -47,7 +73,7 @@ class Catalog:
 
     @property
     def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def up(self) -> None:
         if self._server is not None:
@@ -65,10 +91,12 @@ class Catalog:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 catalog.answer(self, body)
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = _Server((self.host, self.port), Handler)
+        self._server.catalog = self
+        # A short poll: down() (shutdown) waits up to one poll interval.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
 
     def down(self) -> None:
@@ -146,8 +174,8 @@ class Catalog:
 
 
 @contextmanager
-def catalog_server(secrets: list[str]) -> Iterator[Catalog]:
-    catalog = Catalog(secrets)
+def catalog_server(secrets: list[str], tls: ssl.SSLContext | None = None) -> Iterator[Catalog]:
+    catalog = Catalog(secrets, tls=tls)
     catalog.up()
     try:
         yield catalog

@@ -103,7 +103,10 @@ class _DeadlineSocket:
         self._deadline = deadline
 
     def sendall(self, data: bytes) -> None:
-        # One timeout covers a whole sendall (Python >= 3.5), so the deadline holds.
+        # One timeout covers a whole sendall (Python >= 3.5), so the deadline holds. Over
+        # TLS, SSLSocket.sendall loops on send(), but each send is one SSL_write of the whole
+        # rest (Python does not enable partial writes), bounded as a whole in _ssl.c: the
+        # first send takes everything or times out.
         self._sock.settimeout(_left(self._deadline))
         self._sock.sendall(data)
 
@@ -126,8 +129,15 @@ class _Connection(http.client.HTTPConnection):
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._tls:
-                # The handshake runs under the timeout create_connection set (what was left).
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+                # The context first: it reads the CA files (SSL_CERT_FILE or the system's).
+                context = ssl.create_default_context()
+                # The handshake is one call, bounded as a whole by the socket's timeout
+                # (_ssl.c, do_handshake), and gets what is left *now*: the timeout that
+                # create_connection set was what was left before the connect, so a slow
+                # connect then a stalled handshake overran the deadline by the connect's time
+                # (tests/test_course_delivery_https.py: a 0.7 s connect made 1 s into 1.7 s).
+                sock.settimeout(_left(self._deadline))
+                sock = context.wrap_socket(sock, server_hostname=self.host)
             _left(self._deadline)
         except BaseException:
             sock.close()
