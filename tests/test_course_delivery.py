@@ -36,14 +36,9 @@ def catalog() -> Iterator[Catalog]:
 @pytest.fixture
 def richie(catalog: Catalog) -> Iterator[Catalog]:
     """The module's catalog, reset: up, answering, empty."""
-    catalog.up()
-    catalog.mode = "ok"
-    catalog.refuse_languages = set()
-    catalog.stored.clear()
-    catalog.requests = 0
+    catalog.reset()
     yield catalog
-    catalog.mode = "ok"
-    catalog.up()
+    catalog.reset()
 
 
 def target(richie: Catalog, **extra: Any) -> dict[str, Any]:
@@ -481,15 +476,10 @@ def test_full_sync_gives_each_batch_the_deadline_of_its_runs(
 
     monkeypatch.setattr(lmsbridge_sync_courses, "BATCH_SIZE", 3)
     fake_modulestore.extend([Course(1), Course(2), Course(3)])
-    richie.seconds_per_run = 0.4
+    richie.seconds_per_run = 0.4  # reset by the fixture
     out = StringIO()
-    try:
-        with override_settings(
-            LMSBRIDGE_COURSE_SYNC=[target(richie, LMSBRIDGE_RICHIE_SYNC_TIMEOUT=1)]
-        ):
-            call_command("lmsbridge_sync_courses", stdout=out)
-    finally:
-        richie.seconds_per_run = 0.0
+    with override_settings(LMSBRIDGE_COURSE_SYNC=[target(richie, LMSBRIDGE_RICHIE_SYNC_TIMEOUT=1)]):
+        call_command("lmsbridge_sync_courses", stdout=out)
     assert out.getvalue().splitlines()[-1] == (
         "lmsbridge: richie: 3 course run(s): 3 delivered, 0 refused, 0 not delivered"
     )

@@ -42,16 +42,11 @@ def catalog() -> Iterator[Catalog]:
 @pytest.fixture
 def richie(catalog: Catalog) -> Iterator[Catalog]:
     """The catalog, up, with the two courses' runs as their publishes left them."""
-    catalog.up()
-    catalog.mode = "ok"
-    catalog.refuse_languages = set()
-    catalog.stored.clear()
+    catalog.reset()
     for course_id in (COURSE, OTHER):
         catalog.stored[link(course_id)] = {"resource_link": link(course_id), "languages": ["en"]}
-    catalog.requests = 0
     yield catalog
-    catalog.mode = "ok"
-    catalog.up()
+    catalog.reset()
 
 
 def targets(richie: Catalog, **extra: Any) -> list[dict[str, Any]]:

@@ -75,6 +75,15 @@ class Catalog:
     def base(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
+    def reset(self) -> None:
+        """Up, answering, empty: what each test of a module sharing one catalog starts from."""
+        self.up()
+        self.mode = "ok"
+        self.refuse_languages = set()
+        self.seconds_per_run = 0.0
+        self.stored.clear()
+        self.requests = 0
+
     def up(self) -> None:
         if self._server is not None:
             return
