@@ -227,6 +227,7 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"LMSBRIDGE_APPS": ["login"]}, "LMSBRIDGE_APPS", "not a usable app name"),
     ({"LMSBRIDGE_APPS": ["mitxonline", "mitxonline"]}, "LMSBRIDGE_APPS", "listed twice"),
     ({"LMSBRIDGE_APPS": "x: 1"}, "LMSBRIDGE_APPS", "not a usable app name"),
+    ({"LMSBRIDGE_APPS": "richie,mitxonline"}, "LMSBRIDGE_APPS", "several apps in one string"),
     ({"LMSBRIDGE_APPS": ["myidp"]}, "LMSBRIDGE_MYIDP_PRESET", "needs a preset"),
     (
         {"LMSBRIDGE_APPS": ["myidp"], "LMSBRIDGE_MYIDP_PRESET": "cas"},
@@ -796,3 +797,13 @@ def test_ipv6_catalog_and_ip_lms_hosts_give_valid_derived_values() -> None:
         regex = course_regex(lms)
         assert re.match(regex, f"{lms}/courses/course-v1:edX+DemoX+Demo/course/")
         assert not re.match(regex, "http://x/courses/course-v1:edX+DemoX+Demo/course/")
+
+
+def test_several_apps_in_one_string_get_the_list_they_meant() -> None:
+    """`--set LMSBRIDGE_APPS=richie,mitxonline` reaches us as one string: the fix lists both
+    (and keeps the other apps), rather than a fixed example that drops what was typed."""
+    with pytest.raises(ConfigError) as caught:
+        bridge(LMSBRIDGE_APPS=["keycloak", "richie,mitxonline"])
+    assert caught.value.fix_text("config-save") == (
+        "list them: tutor config save --set 'LMSBRIDGE_APPS=[keycloak, richie, mitxonline]'"
+    )

@@ -192,7 +192,17 @@ def _read_app_names(values: ConfigValues) -> tuple[str, ...]:
     names: tuple[str, ...] = values.get("APPS")
     reserved = ", ".join(sorted(RESERVED_APP_NAMES))
     for name in names:
-        if not re.fullmatch(APP_NAME_RE, name) or name in RESERVED_APP_NAMES:
+        if not _usable_app_name(name):
+            parts = [part for part in re.split(r"[\s,;]+", name) if part]
+            if len(parts) > 1 and all(_usable_app_name(part) for part in parts):
+                # `--set LMSBRIDGE_APPS=richie,mitxonline` is one YAML string, not a list.
+                listed = [part for each in names for part in (parts if each == name else [each])]
+                raise ConfigError(
+                    key,
+                    f"{show_value(name)} names several apps in one string",
+                    "list them",
+                    f"[{', '.join(listed)}]",
+                )
             raise ConfigError(
                 key,
                 f"{show_value(name)} is not a usable app name: use 2-30 lowercase letters and "
@@ -203,6 +213,10 @@ def _read_app_names(values: ConfigValues) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise ConfigError(key, "an app is listed twice", "list each app once")
     return names
+
+
+def _usable_app_name(name: str) -> bool:
+    return bool(re.fullmatch(APP_NAME_RE, name)) and name not in RESERVED_APP_NAMES
 
 
 def _read_preset(
