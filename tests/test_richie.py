@@ -317,7 +317,7 @@ def test_full_sync_command_sends_batches(studio: None, fake_modulestore: list[An
             LMSBRIDGE_COURSE_SYNC=sync_targets(base, LMSBRIDGE_RICHIE_SYNC_SECRETS=["s"])
         ):
             call_command("lmsbridge_sync_courses")
-        assert [len(batch) for batch in received] == [50, 50, 20]
+        assert [len(batch) for batch in received] == [10] * 12
         bad = sync_targets(base, LMSBRIDGE_RICHIE_SYNC_SECRETS=["not-s"])
         with (
             override_settings(LMSBRIDGE_COURSE_SYNC=bad),
