@@ -40,7 +40,11 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     """Under pytest-xdist (`make test`), the e2e tests share one worker: their servers
     listen on fixed loopback addresses (the Open edX stand-in on 127.0.0.2:8000). Marked as
     each is collected, before xdist reads the marks (its collection_modifyitems hook)."""
-    if item.nodeid.startswith("tests/e2e/"):
+    if item.nodeid.startswith("tests/e2e/test_richie_"):
+        # The real Richie's modules listen on their own addresses (richie_process.RICHIE_HOSTS),
+        # which no other e2e test uses: they run beside the others, one after the other.
+        item.add_marker(pytest.mark.xdist_group("e2e-richie"))
+    elif item.nodeid.startswith("tests/e2e/"):
         item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
