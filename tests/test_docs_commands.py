@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from .support.doc_commands import PAGES, PROJECT, commands, page, recipes, stray_commands
-from .support.tutor_helpers import fake_tools, run_tutor
+from .support.tutor_helpers import enable_lmsbridge, fake_tools, run_tutor
 
 # `tutor local launch` asks whether the platform is for production, then its hosts and
 # settings: a test platform, every default.
@@ -44,7 +44,7 @@ def starts_a_root(words: list[str]) -> bool:
 
 def new_root(base: Path, count: int) -> Path:
     root = base / f"root{count}"
-    run_tutor(root, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(root)
     run_tutor(root, "config", "save")
     return root
 

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from .support.samples import MITXONLINE, MITXPRO, PLATFORM
-from .support.tutor_helpers import run_tutor, set_args
+from .support.tutor_helpers import enable_lmsbridge, run_tutor, set_args
 
 SEED = {"LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"]}
 
 
 def credentials(root: Path, config: dict[str, Any], app: str, *args: str) -> str:
-    run_tutor(root, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(root)
     run_tutor(root, "config", "save", *set_args({**config, **SEED}))
     return run_tutor(root, "lmsbridge", "credentials", app, *args).stdout
 

@@ -16,7 +16,7 @@ from tutor_lmsbridge.core.pipeline import plan_for
 from .support import tutor_helpers
 from .support.edx_settings import load_lms_settings
 from .support.samples import MITXONLINE, OIDC, PLATFORM
-from .support.tutor_helpers import run_tutor, set_args
+from .support.tutor_helpers import enable_lmsbridge, run_tutor, set_args
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_careless_values_are_refused_in_one_line(
 
 
 def rendered(tmp_path: Path, config: dict[str, Any]) -> dict[str, Any]:
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(tmp_path)
     run_tutor(tmp_path, "config", "save", *set_args(config))
     return load_lms_settings(tmp_path / "env", "production", tmp_path)
 

@@ -15,7 +15,7 @@ from tutor_lmsbridge.output.masking import secret_values
 from .core.test_read_bridge import INVALID, bridge
 from .support.provider_server import closed_port_url, provider_server, silent_listener
 from .support.samples import KEYCLOAK, MITXONLINE, PLATFORM, RICHIE, combine
-from .support.tutor_helpers import run_tutor, saved_root, set_args
+from .support.tutor_helpers import enable_lmsbridge, run_tutor, saved_root, set_args
 
 CONFIG = {
     **combine(MITXONLINE, KEYCLOAK, RICHIE),
@@ -167,7 +167,7 @@ def test_credentials_hand_over_a_generated_login_client_in_one_paste(tmp_path: P
 
     config = {k: v for k, v in MITXONLINE.items() if "_CLIENT_" not in k}
     config["LMSBRIDGE_SECRET_SEED"] = PLATFORM["LMSBRIDGE_SECRET_SEED"]
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(tmp_path)
     run_tutor(tmp_path, "config", "save", *set_args(config))
     provider = plan_for({**PLATFORM, **config}).bridge.apps[0].provider
     assert isinstance(provider, IdentityProvider)
@@ -232,7 +232,7 @@ def test_credentials_for_richie(root: Path) -> None:
 
 def test_credentials_for_an_old_richie_print_its_api_token(tmp_path: Path) -> None:
     config = {**CONFIG, "LMSBRIDGE_RICHIE_API_KEY": True}
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(tmp_path)
     run_tutor(tmp_path, "config", "save", *set_args(config))
     token = plan_for({**PLATFORM, **config}).lms.edx_api_key
     assert token
@@ -269,7 +269,7 @@ def test_check_names_trust_nobody_chose_with_its_fix(tmp_path: Path) -> None:
     """Issue #19's findings, as the operator sees them: set through `tutor lmsbridge set`,
     each a WARNING naming the key and the fix; `check` still exits 0 (the operator may have
     chosen it) and no secret is shown."""
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(tmp_path)
     run_tutor(tmp_path, "config", "save", *set_args(CONFIG))
     run_tutor(
         tmp_path,
@@ -364,7 +364,7 @@ def test_set_writes_a_valid_value_and_renders(root: Path) -> None:
 
 
 def test_check_reports_an_invalid_value_without_stopping(tmp_path: Path) -> None:
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(tmp_path)
     run_tutor(tmp_path, "config", "save", *set_args(MITXONLINE))
     # An operator edits config.yml by hand: `tutor config save` would stop; check explains.
     config = yaml.safe_load((tmp_path / "config.yml").read_text())
@@ -388,7 +388,7 @@ def probe_config(base: str, api_base: str | None = None) -> dict[str, Any]:
 
 
 def probe(tmp_path: Path, config: dict[str, Any], timeout: str = "2") -> tuple[int, list[str]]:
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(tmp_path)
     run_tutor(tmp_path, "config", "save", *set_args(config))
     result = run_tutor(tmp_path, "lmsbridge", "check", "--probe", "--timeout", timeout, check=False)
     return result.returncode, result.stdout.splitlines()

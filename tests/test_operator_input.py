@@ -13,7 +13,7 @@ from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output import save_notices
 
 from .support.samples import MITXONLINE, PLATFORM
-from .support.tutor_helpers import copy_root, run_tutor, set_args
+from .support.tutor_helpers import copy_root, enable_lmsbridge, run_tutor, set_args
 
 APP = "LMSBRIDGE_MITXONLINE_"
 
@@ -22,7 +22,7 @@ APP = "LMSBRIDGE_MITXONLINE_"
 def saved_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A root with MITxOnline connected (client pending) and the seed saved."""
     path = tmp_path_factory.mktemp("input")
-    run_tutor(path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(path)
     run_tutor(path, "config", "save")
     base = {k: v for k, v in MITXONLINE.items() if "CLIENT_" not in k}
     run_tutor(path, "config", "save", *set_args(base))

@@ -15,7 +15,7 @@ import yaml
 
 from .support.edx_settings import load_lms_settings
 from .support.samples import KEYCLOAK, MITXONLINE, OIDC, PLATFORM, RICHIE, combine
-from .support.tutor_helpers import run_tutor, saved_root, set_args
+from .support.tutor_helpers import enable_lmsbridge, run_tutor, saved_root, set_args
 
 CONFIG = {
     **combine(MITXONLINE, KEYCLOAK, RICHIE, OIDC),
@@ -204,7 +204,7 @@ def test_set_and_check_name_every_invalid_key_at_once(root: Path) -> None:
 
     # The same mistakes made by editing config.yml: `check` lists them all.
     edited = root / "checked"
-    run_tutor(edited, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(edited)
     run_tutor(edited, "config", "save", *set_args(CONFIG))
     config = yaml.safe_load((edited / "config.yml").read_text())
     config.update(

@@ -24,7 +24,7 @@ from .support.celery_steps import StepWorker
 from .support.edx_settings import load_lms_settings
 from .support.samples import MITXONLINE, PLATFORM, RICHIE, combine
 from .support.studio import Course, sync_targets
-from .support.tutor_helpers import render_env, run_tutor, set_args
+from .support.tutor_helpers import enable_lmsbridge, render_env, run_tutor, set_args
 
 HTTPS = {"ENABLE_HTTPS": True}
 COURSE_ID = "course-v1:edX+DemoX+Demo_Course"
@@ -351,7 +351,7 @@ def test_plugin_app_declares_what_edx_platform_reads() -> None:
 
 
 def test_in_image_files_reach_the_build_context_verbatim(tmp_path: Path) -> None:
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(tmp_path)
     run_tutor(tmp_path, "config", "save", *set_args(RICHIE))
     env = tmp_path / "env"
     source = Path(__file__).parent.parent / "tutor_lmsbridge" / "openedx_app"

@@ -15,7 +15,7 @@ from tutor_lmsbridge.core.keys import SP_KEY
 from tutor_lmsbridge.core.saml_values import sp_key_pair
 
 from .support.samples import SHIB
-from .support.tutor_helpers import init_python, render_init_task, run_tutor
+from .support.tutor_helpers import enable_lmsbridge, init_python, render_init_task, run_tutor
 
 
 def saved(root: Path) -> dict[str, Any]:
@@ -145,7 +145,7 @@ def test_rotation_is_changing_one_key(root: Path, tmp_path: Path) -> None:
 
 def test_an_unsaved_sp_key_is_refused_by_credentials(tmp_path: Path) -> None:
     """Until `config save` keeps the key, each run would have another certificate."""
-    run_tutor(tmp_path, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(tmp_path)
     run_tutor(tmp_path, "config", "save")
     config = saved(tmp_path)
     config.pop(SP_KEY)

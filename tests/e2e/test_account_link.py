@@ -21,7 +21,13 @@ import pytest
 import requests
 
 from ..support.edx_settings import PLUGIN_SETTINGS, load_lms_settings
-from ..support.tutor_helpers import init_python, render_init_task, run_tutor, set_args
+from ..support.tutor_helpers import (
+    enable_lmsbridge,
+    init_python,
+    render_init_task,
+    run_tutor,
+    set_args,
+)
 from .oidc_process import oidc_provider
 from .process import django_server
 from .test_oidc_sso import LMS_HOST, LMS_URL, TIMEOUT, Idp, plugin_config
@@ -116,7 +122,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         },
     )
     root = workdir / "tutor"
-    run_tutor(root, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(root)
     run_tutor(root, "config", "save", *set_args(config))
     rendered = load_lms_settings(root / "env", "development", workdir)
     plugin_settings = {key: rendered[key] for key in PLUGIN_SETTINGS}

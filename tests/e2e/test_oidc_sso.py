@@ -26,7 +26,13 @@ import pytest
 import requests
 
 from ..support.edx_settings import PLUGIN_SETTINGS, load_lms_settings
-from ..support.tutor_helpers import init_python, render_init_task, run_tutor, set_args
+from ..support.tutor_helpers import (
+    enable_lmsbridge,
+    init_python,
+    render_init_task,
+    run_tutor,
+    set_args,
+)
 from .oidc_process import oidc_provider
 from .process import django_server, free_port
 
@@ -144,7 +150,7 @@ def deploy_oidc(tmp_path: Path, idps: list[Idp], extra: dict[str, Any] | None = 
     provider's client registered with the redirect URI `tutor lmsbridge credentials` prints."""
     config = plugin_config(idps, extra)
     root = tmp_path / "tutor"
-    run_tutor(root, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(root)
     run_tutor(root, "config", "save", *set_args(config))
     registered = {
         idp.app: json.loads(

@@ -26,7 +26,13 @@ import pytest
 import requests
 
 from ..support.edx_settings import PLUGIN_SETTINGS, load_lms_settings
-from ..support.tutor_helpers import init_python, render_init_task, run_tutor, set_args
+from ..support.tutor_helpers import (
+    enable_lmsbridge,
+    init_python,
+    render_init_task,
+    run_tutor,
+    set_args,
+)
 from .process import django_server
 from .saml_process import idp_config, saml_idp
 
@@ -75,7 +81,7 @@ def deploy_saml(tmp_path: Path, idp_faults: tuple[str, ...] = (), **keys: Any) -
         **keys,
     }
     root = tmp_path / "tutor"
-    run_tutor(root, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(root)
     run_tutor(root, "config", "save", *set_args(config))
     exported = json.loads(
         run_tutor(root, "lmsbridge", "credentials", APP, "--dev", "--format", "json").stdout

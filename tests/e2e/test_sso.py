@@ -21,7 +21,13 @@ import pytest
 import requests
 
 from ..support.edx_settings import PLUGIN_SETTINGS, load_lms_settings
-from ..support.tutor_helpers import init_python, render_init_task, run_tutor, set_args
+from ..support.tutor_helpers import (
+    enable_lmsbridge,
+    init_python,
+    render_init_task,
+    run_tutor,
+    set_args,
+)
 from .process import django_server, free_port
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +82,7 @@ def deploy(tmp_path: Path, backend: str, generated: bool = False) -> Deployment:
         config["LMSBRIDGE_MITXONLINE_CLIENT_ID"] = CLIENT_FOR_OPENEDX["client_id"]
         config["LMSBRIDGE_MITXONLINE_CLIENT_SECRET"] = CLIENT_FOR_OPENEDX["client_secret"]
     root = tmp_path / "tutor"
-    run_tutor(root, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(root)
     run_tutor(root, "config", "save", *set_args(config))
     credentials = json.loads(
         run_tutor(

@@ -14,7 +14,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from .tutor_helpers import run_tutor
+from .tutor_helpers import enable_lmsbridge, run_tutor
 
 PROJECT = Path(__file__).parents[2]
 PAGES = (
@@ -100,7 +100,7 @@ def recipes(preset: str) -> dict[str, list[str]]:
 def apply_recipe(root: Path, app: str, words: list[str]) -> dict[str, Any]:
     """Run a recipe's `tutor lmsbridge set` in a new root, as an operator would after
     enabling the plugin; `check` must find nothing. Returns `credentials APP --format json`."""
-    run_tutor(root, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(root)
     run_tutor(root, "config", "save")
     run_tutor(root, "lmsbridge", "set", *words)
     check = run_tutor(root, "lmsbridge", "check")

@@ -21,7 +21,14 @@ from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
 
 from .samples import MITXONLINE, PLATFORM
-from .tutor_helpers import init_python, render_env, render_init_task, run_tutor, set_args
+from .tutor_helpers import (
+    enable_lmsbridge,
+    init_python,
+    render_env,
+    render_init_task,
+    run_tutor,
+    set_args,
+)
 
 SEED = {"LMSBRIDGE_SECRET_SEED": PLATFORM["LMSBRIDGE_SECRET_SEED"]}
 TASKS = Path(__file__).parents[2] / "tutor_lmsbridge" / "templates" / "lmsbridge" / "tasks" / "lms"
@@ -197,7 +204,7 @@ def local_do(
     (workdir / "manage.py").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_MANAGE_EXIT", str(manage_exit))
-    run_tutor(root, "plugins", "enable", "lmsbridge")
+    enable_lmsbridge(root)
     run_tutor(root, "config", "save", *set_args(MITXONLINE))
     result = run_tutor(root, "local", "do", *job, check=False)
     runs = [call for call in map(json.loads, log.read_text().splitlines()) if "run" in call]
