@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
 from tutor_lmsbridge.output.reports import fingerprint
 
+from .support.catalog_server import Catalog, catalog_server
 from .support.edx_releases import oauth2_keyed_on_backend_name
 from .support.lms_jobs import (
     SEED,
@@ -41,6 +42,8 @@ from .support.samples import (
     sp_private_key,
 )
 from .support.tutor_helpers import init_python, render_init_task, run_tutor
+
+CATALOG_SECRET = "verify-sync-secret"
 
 
 @pytest.fixture(scope="module")
@@ -595,16 +598,98 @@ def test_skip_email_verification_where_the_provider_does_not_verify_is_named(lms
     assert not problems(lms.run("verify"))
 
 
-def test_an_edx_api_key_the_plugin_renders_is_named(lms: Lms) -> None:
-    """A catalog with API_KEY on renders EDX_API_KEY; the running LMS has it, and verify says
-    so without showing it. By default nothing renders it and nothing is said."""
+@pytest.fixture(scope="module")
+def catalog() -> Iterator[Catalog]:
+    with catalog_server([CATALOG_SECRET]) as server:
+        yield server
+
+
+def catalog_app(catalog: Catalog, **extra: Any) -> dict[str, Any]:
+    """Richie, whose internal URL is the test catalog, signing with its secret."""
     from .support.samples import RICHIE
 
-    lms.configure(combine(OIDC, RICHIE))
+    return {
+        **RICHIE,
+        "LMSBRIDGE_RICHIE_INTERNAL_URL": catalog.base,
+        "LMSBRIDGE_RICHIE_SYNC_SECRETS": [CATALOG_SECRET],
+        **extra,
+    }
+
+
+def test_a_catalog_is_sent_a_signed_empty_batch_and_the_receiver_checked(
+    lms: Lms, catalog: Catalog, wired: None
+) -> None:
+    """Verify signs an empty batch to each catalog, as the workers sign runs (Richie checks
+    the signature and stores nothing), and checks edx connected the enrollment receiver."""
+    catalog.reset()
+    lms.configure(combine(OIDC, catalog_app(catalog)))
+    assert lms.run("init").status == 0
+    result = lms.run("verify")
+    url = f"{catalog.base}/api/v1.0/course-runs-sync/"
+    assert "lmsbridge: OK enrollment counts: sent to richie as enrollments change" in result.lines
+    assert f"lmsbridge: OK catalog richie: {url} takes signed course runs (HTTP 200)" in (
+        result.lines
+    )
+    assert not problems(result)
+    assert catalog.requests == 1
+    assert catalog.stored == {}
+    lms.settings["LMSBRIDGE_COURSE_SYNC"][0]["secret"] = "not-" + CATALOG_SECRET
+    result = lms.run("verify")
+    assert_named(
+        result,
+        4,
+        [
+            f"ERROR catalog richie: {url} refuses the signature (answered HTTP 401: "
+            '"Invalid authentication."): no course run or enrollment count reaches it; fix: '
+            "give richie the RICHIE_COURSE_RUN_SYNC_SECRETS that `tutor lmsbridge credentials "
+            "richie` prints, then restart richie"
+        ],
+    )
+    assert "not-" + CATALOG_SECRET not in "\n".join(result.lines)
+    catalog.down()
+    try:
+        result = lms.run("verify")
+    finally:
+        catalog.up()
+    assert_named(
+        result,
+        0,
+        [
+            f"WARNING catalog richie: {url} refused the connection; course runs and counts "
+            "wait and are retried for 24 h; fix: if richie is up, set "
+            "LMSBRIDGE_RICHIE_INTERNAL_URL to where richie answers from inside the LMS "
+            "container, `tutor config save`, then restart"
+        ],
+    )
+
+
+def test_an_unconnected_enrollment_receiver_is_named(lms: Lms, catalog: Catalog) -> None:
+    """An image without the plugin's app (or an edx that did not connect its receivers):
+    no enrollment count would ever reach the catalog."""
+    catalog.reset()
+    lms.configure(combine(OIDC, catalog_app(catalog)))
+    assert lms.run("init").status == 0
+    assert_named(
+        lms.run("verify"),
+        4,
+        [
+            "ERROR enrollment counts: the receiver of enrollment changes is not connected: no "
+            "count reaches richie; fix: rebuild the openedx image"
+        ],
+    )
+
+
+def test_an_edx_api_key_the_plugin_renders_is_named(
+    lms: Lms, catalog: Catalog, wired: None
+) -> None:
+    """A catalog with API_KEY on renders EDX_API_KEY; the running LMS has it, and verify says
+    so without showing it. By default nothing renders it and nothing is said."""
+    catalog.reset()
+    lms.configure(combine(OIDC, catalog_app(catalog)))
     assert lms.run("init").status == 0
     assert "EDX_API_KEY" not in lms.settings
     assert not problems(lms.run("verify"))
-    config = combine(OIDC, {**RICHIE, "LMSBRIDGE_RICHIE_API_KEY": True})
+    config = combine(OIDC, catalog_app(catalog, LMSBRIDGE_RICHIE_API_KEY=True))
     lms.configure(config)
     key = lms.settings["EDX_API_KEY"]
     assert key == plan_for({**PLATFORM, **config, **SEED}).lms.edx_api_key

@@ -244,6 +244,22 @@ def test_a_wrong_secret_is_refused(
     assert run["resource_link"] not in links
 
 
+def test_the_signed_empty_batch_verify_sends_changes_nothing(
+    studio: Studio, catalog: RichieSite
+) -> None:
+    """`do lmsbridge-verify` checks each catalog with a signed empty batch: the real Richie
+    checks the signature (401 when it differs) and answers 200 ``{}``, storing nothing."""
+    from lmsbridge_openedx import sync
+
+    (target,) = targets(studio, "richie")
+    before = catalog.catalog("DemoX")["runs"]
+    outcome = sync.deliver(target, [])
+    assert (outcome.result, outcome.status, outcome.body) == (sync.DELIVERED, 200, b"{}")
+    wrong = sync.deliver({**target, "secret": "not-richies-secret"}, [])
+    assert (wrong.result, wrong.status) == (sync.REFUSED, 401)
+    assert catalog.catalog("DemoX")["runs"] == before
+
+
 def test_two_catalogs_each_with_its_own_settings(
     studio: Studio, catalog: RichieSite, second_catalog: RichieSite
 ) -> None:

@@ -53,6 +53,7 @@ LMS_SETTINGS = (
     "MITX_REDIRECT_LOGIN_URL",
     "ENABLE_AUTHN_MICROFRONTEND",
     "EDX_API_KEY",  # rendered only with a catalog's API_KEY on
+    "LMSBRIDGE_COURSE_SYNC",  # with a catalog (Richie)
 )
 
 

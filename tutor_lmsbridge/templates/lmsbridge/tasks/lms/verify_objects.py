@@ -731,6 +731,64 @@ def check_token(spec: dict[str, Any], findings: Findings) -> None:
     findings.ok(subject, f"valid until {token.expires.date()}")
 
 
+ENROLLMENT_RECEIVER_UID = "lmsbridge_openedx.enrollment_changed.post_save"
+
+
+def check_catalogs(findings: Findings) -> None:
+    """The catalogs the LMS and Studio send course runs and enrollment counts to, checked from
+    here, where the workers' network is: each gets a signed empty batch, which Richie answers
+    after checking the signature and stores nothing from (richie/apps/courses/api.py,
+    ``sync_course_runs_from_request``: a list, each entry synced; none, ``{}``, HTTP 200).
+    And the enrollment receiver must be connected (edx connects it from the plugin's app)."""
+    targets = getattr(settings, "LMSBRIDGE_COURSE_SYNC", None) or []
+    if not targets:
+        return
+    from django.db.models.signals import post_save
+    from lmsbridge_openedx import sync
+
+    # Django keys a receiver by (dispatch_uid, id(sender)) (django/dispatch/dispatcher.py).
+    model = django_apps.get_model("student", "CourseEnrollment")
+    connected = any(
+        entry[0] == (ENROLLMENT_RECEIVER_UID, id(model)) for entry in post_save.receivers
+    )
+    names = ", ".join(target["app"] for target in targets)
+    if connected:
+        findings.ok("enrollment counts", f"sent to {names} as enrollments change")
+    else:
+        findings.error(
+            "enrollment counts",
+            f"the receiver of enrollment changes is not connected: no count reaches {names}",
+            IMAGE_FIX + " (the image installs lmsbridge_openedx, which edx connects at start-up)",
+        )
+    for target in targets:
+        app = target["app"]
+        subject = f"catalog {app}"
+        outcome = sync.deliver(target, [])
+        url_fix = (
+            f"set LMSBRIDGE_{app.upper()}_INTERNAL_URL to where {app} answers from inside the "
+            "LMS container, `tutor config save`, then restart"
+        )
+        if outcome.result == sync.DELIVERED:
+            findings.ok(subject, f"{target['url']} takes signed course runs ({outcome.detail})")
+        elif outcome.status == 401:
+            findings.error(
+                subject,
+                f"{target['url']} refuses the signature ({outcome.detail}): no course run or "
+                "enrollment count reaches it",
+                f"give {app} the RICHIE_COURSE_RUN_SYNC_SECRETS that `tutor lmsbridge "
+                f"credentials {app}` prints, then restart {app}",
+            )
+        elif outcome.result == sync.REFUSED:
+            findings.error(subject, f"{target['url']} {outcome.detail}", url_fix)
+        else:
+            findings.warning(
+                subject,
+                f"{target['url']} {outcome.detail}; course runs and counts wait and are "
+                f"retried for {target.get('retry_hours', 24)} h",
+                f"if {app} is up, {url_fix}",
+            )
+
+
 def checkable(checks: dict[str, Any], findings: Findings) -> list[dict[str, Any]]:
     """The providers of the verify plan this verification knows how to check."""
     known = []
@@ -777,6 +835,7 @@ def verify() -> None:
         check_companion(checks, backends, findings)
         check_authn_mfe(checks, findings)
         check_edx_api_key(findings)
+        check_catalogs(findings)
         for spec in plan["applications"]:
             check_application(spec, findings)
         for spec in plan["tokens"]:
