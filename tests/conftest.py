@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from .support import django_harness
+from .support.catalog_server import SYNC_SECRET, Catalog, catalog_server
 from .support.celery_steps import FakeClock, StepWorker
 from .support.lms_jobs import Lms
 
@@ -49,6 +50,13 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 
 
 # ---- Studio and its Celery worker (course-run delivery) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Iterator[Catalog]:
+    """One test catalog per module, taking SYNC_SECRET (each test resets it: ``reset()``)."""
+    with catalog_server([SYNC_SECRET]) as server:
+        yield server
 
 
 @pytest.fixture
@@ -118,6 +126,7 @@ def wired(django_ready: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     from django.apps import apps
     from django.db.models import signals
     from edx_django_utils.plugins import plugin_signals
+    from lmsbridge_openedx.apps import enrollment_dispatch_uid
 
     from tests.edx_standin.student import models
 
@@ -136,7 +145,7 @@ def wired(django_ready: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     for signal in ("post_save", "post_delete"):
         getattr(signals, signal).disconnect(
             sender=models.CourseEnrollment,
-            dispatch_uid=f"lmsbridge_openedx.enrollment_changed.{signal}",
+            dispatch_uid=enrollment_dispatch_uid(signal),
         )
 
 

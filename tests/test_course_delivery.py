@@ -18,19 +18,13 @@ from typing import Any
 
 import pytest
 
+from .support.catalog_server import SYNC_SECRET as SECRET
 from .support.catalog_server import Catalog, catalog_server
 from .support.celery_steps import StepWorker
 from .support.provider_server import silent_listener
 from .support.studio import COURSE_ID, Course, sync_targets
 
-SECRET = "richie-sync-secret"
 QUEUE = "edx.cms.core.default"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Iterator[Catalog]:
-    with catalog_server([SECRET]) as server:
-        yield server
 
 
 @pytest.fixture

@@ -19,24 +19,18 @@ from typing import Any
 
 import pytest
 
-from .support.catalog_server import Catalog, catalog_server
+from .support.catalog_server import SYNC_SECRET as SECRET
+from .support.catalog_server import Catalog
 from .support.celery_steps import StepWorker
 from .support.enrollments import enroll, unenroll
 from .support.studio import sync_targets
 
-SECRET = "richie-sync-secret"
 COURSE = "course-v1:edX+Count+2030"
 OTHER = "course-v1:edX+Other+2030"
 
 
 def link(course_id: str = COURSE) -> str:
     return f"https://local.openedx.io/courses/{course_id}/course/"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Iterator[Catalog]:
-    with catalog_server([SECRET]) as server:
-        yield server
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ from tutor_lmsbridge.core.pipeline import plan_for
 from tutor_lmsbridge.output.masking import secret_values
 from tutor_lmsbridge.output.reports import fingerprint
 
-from .support.catalog_server import Catalog, catalog_server
+from .support.catalog_server import SYNC_SECRET as CATALOG_SECRET
+from .support.catalog_server import Catalog
 from .support.edx_releases import oauth2_keyed_on_backend_name
 from .support.lms_jobs import (
     SEED,
@@ -42,8 +43,6 @@ from .support.samples import (
     sp_private_key,
 )
 from .support.tutor_helpers import init_python, render_init_task, run_tutor
-
-CATALOG_SECRET = "verify-sync-secret"
 
 
 @pytest.fixture(scope="module")
@@ -596,12 +595,6 @@ def test_skip_email_verification_where_the_provider_does_not_verify_is_named(lms
     )
     assert lms.run("init").status == 0  # the init job puts the planned value back
     assert not problems(lms.run("verify"))
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Iterator[Catalog]:
-    with catalog_server([CATALOG_SECRET]) as server:
-        yield server
 
 
 def catalog_app(catalog: Catalog, **extra: Any) -> dict[str, Any]:

@@ -29,6 +29,8 @@ from typing import Any
 from richie.apps.courses.utils import get_signature
 
 SYNC_PATH = "/api/v1.0/course-runs-sync/"
+# The secret the test catalog takes (tests/conftest.py, the ``catalog`` fixture).
+SYNC_SECRET = "richie-sync-secret"
 
 
 class _Server(ThreadingHTTPServer):

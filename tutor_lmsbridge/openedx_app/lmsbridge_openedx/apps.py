@@ -6,15 +6,21 @@ from django.apps import AppConfig
 from django.conf import settings
 from edx_django_utils.plugins import PluginSignals, PluginURLs
 
+
 # Enrollment changes, wherever they happen: the LMS (learners, staff, the enrollment API) and
 # Studio (a new course's author is enrolled). ``sender`` is edx's model, imported by
 # edx_django_utils when it connects the receivers (plugins/plugin_signals.py, _get_sender).
+def enrollment_dispatch_uid(signal: str) -> str:
+    """The receiver's key for ``signal`` (``do lmsbridge-verify`` looks it up)."""
+    return f"lmsbridge_openedx.enrollment_changed.{signal}"
+
+
 ENROLLMENT_RECEIVERS = [
     {
         PluginSignals.RECEIVER_FUNC_NAME: "enrollment_changed",
         PluginSignals.SIGNAL_PATH: f"django.db.models.signals.{signal}",
         PluginSignals.SENDER_PATH: "common.djangoapps.student.models.CourseEnrollment",
-        PluginSignals.DISPATCH_UID: f"lmsbridge_openedx.enrollment_changed.{signal}",
+        PluginSignals.DISPATCH_UID: enrollment_dispatch_uid(signal),
     }
     for signal in ("post_save", "post_delete")
 ]

@@ -174,7 +174,7 @@ def not_delivered(
         )
         return "not retried (eager)"
     tries = task.request.retries + 1
-    hours = target.get("retry_hours", 24)
+    hours = retry_hours(target)
     left = since + hours * 3600 - clock()
     if left < 1:  # this was the last try (the one scheduled on the deadline, to the second)
         log.error(
@@ -193,18 +193,29 @@ def not_delivered(
     return countdown
 
 
+def retry_hours(target: Mapping[str, Any]) -> int:
+    hours: int = target.get("retry_hours", 24)
+    return hours
+
+
 def retry_later(
-    task: Any, app: str, what: str, outcome: sync.Outcome, countdown: float, since: str, hours: int
+    task: Any,
+    target: Mapping[str, Any],
+    what: str,
+    outcome: sync.Outcome,
+    countdown: float,
+    since: str,
 ) -> Exception:
+    """Log the try that did not land and return Celery's retry in ``countdown`` seconds."""
     log.warning(
         "lmsbridge: %s not delivered to %s yet: %s; try %d, next in %d s "
         "(retrying until %d h after the %s)",
         what,
-        app,
+        target["app"],
         outcome.detail,
         task.request.retries + 1,
         round(countdown),
-        hours,
+        retry_hours(target),
         since,
     )
     error: Exception = task.retry(countdown=countdown)
@@ -268,8 +279,7 @@ def deliver_course_run(self: Any, course_id: str, app: str, published_at: float)
     countdown = not_delivered(self, target, what, outcome, published_at)
     if isinstance(countdown, str):
         return countdown
-    hours = target.get("retry_hours", 24)
-    raise retry_later(self, app, what, outcome, countdown, "publish", hours)
+    raise retry_later(self, target, what, outcome, countdown, "publish")
 
 
 # ---- enrollment counts (the LMS, where learners enrol) --------------------------------------
@@ -364,5 +374,4 @@ def send_enrollment_count(self: Any, course_id: str, app: str, changed_at: float
     if not mine:
         log.info("lmsbridge: %s for %s superseded by a later count", what, app)
         return "superseded"
-    hours = target.get("retry_hours", 24)
-    raise retry_later(self, app, what, outcome, countdown, "enrollment change", hours)
+    raise retry_later(self, target, what, outcome, countdown, "enrollment change")

@@ -731,9 +731,6 @@ def check_token(spec: dict[str, Any], findings: Findings) -> None:
     findings.ok(subject, f"valid until {token.expires.date()}")
 
 
-ENROLLMENT_RECEIVER_UID = "lmsbridge_openedx.enrollment_changed.post_save"
-
-
 def check_catalogs(findings: Findings) -> None:
     """The catalogs the LMS and Studio send course runs and enrollment counts to, checked from
     here, where the workers' network is: each gets a signed empty batch, which Richie answers
@@ -745,12 +742,14 @@ def check_catalogs(findings: Findings) -> None:
         return
     from django.db.models.signals import post_save
     from lmsbridge_openedx import sync
+    from lmsbridge_openedx.apps import enrollment_dispatch_uid
 
     # Django keys a receiver by (dispatch_uid, id(sender)) (django/dispatch/dispatcher.py).
-    model = django_apps.get_model("student", "CourseEnrollment")
-    connected = any(
-        entry[0] == (ENROLLMENT_RECEIVER_UID, id(model)) for entry in post_save.receivers
+    key = (
+        enrollment_dispatch_uid("post_save"),
+        id(django_apps.get_model("student", "CourseEnrollment")),
     )
+    connected = any(entry[0] == key for entry in post_save.receivers)
     names = ", ".join(target["app"] for target in targets)
     if connected:
         findings.ok("enrollment counts", f"sent to {names} as enrollments change")
